@@ -1,0 +1,64 @@
+# The two commands the README promises: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# A Python >= 3.12: the one pyenv selects through .python-version, else the newest on PATH.
+PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
+	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$c; break; }; done)
+
+.PHONY: run test lint format migrate seed clean help
+
+help:
+	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
+	@echo "make test  - set up and run the whole test suite"
+	@echo "make lint  - ruff check and format check"
+
+$(VENV)/.python-ok:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.12 or newer is required but none was found on PATH (tried python, python3, python3.14, python3.13, python3.12)." >&2; \
+		echo "Install Python 3.12+ (for example with pyenv: 'pyenv install 3.12') and run make again." >&2; \
+		exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Recreating $(VENV): it was made with a Python older than 3.12."; rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/.python-ok
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet .
+	@rm -rf build *.egg-info
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet ".[test]"
+	@rm -rf build *.egg-info
+	@touch $@
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py collectstatic --noinput -v 0
+	@echo "Serving the console on http://$(HOST):$(PORT) (log in as bob / console-demo)"
+	$(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var

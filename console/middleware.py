@@ -1,0 +1,69 @@
+"""Request middleware: the current project, and messages riding along htmx responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from console.models import Project
+
+REGION_SESSION_KEY = "region"
+
+
+def select_project(projects: list[Project], region_code: str | None) -> Project | None:
+    """Pick the project of the chosen region, else of the default region, else the first."""
+    for wanted in (lambda p: p.region.code == region_code, lambda p: p.region.is_default):
+        for project in projects:
+            if wanted(project):
+                return project
+    return projects[0] if projects else None
+
+
+class CurrentProjectMiddleware:
+    """Give every request `project`, `region` and `projects`: the root of tenant scoping."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.projects = []
+        request.project = None
+        request.region = None
+        user = request.user
+        if user.is_authenticated and user.tenant_id:
+            request.projects = list(
+                Project.objects.of_tenant(user.tenant_id).select_related("tenant")
+            )
+            request.project = select_project(
+                request.projects, request.session.get(REGION_SESSION_KEY)
+            )
+            if request.project:
+                request.region = request.project.region
+        return self.get_response(request)
+
+
+class HtmxMessagesMiddleware:
+    """Append pending Django messages out of band to htmx HTML responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not getattr(request, "htmx", False)
+            or response.streaming
+            or 300 <= response.status_code < 400
+            or {"HX-Redirect", "HX-Location", "HX-Refresh"} & set(response.headers)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        if not get_messages(request):
+            return response
+        response.content += render_to_string(
+            "console/base.html#messages", {"hx_oob": True}, request=request
+        ).encode()
+        return response

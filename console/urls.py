@@ -1,0 +1,25 @@
+"""Root URL configuration, plus the console app's own pages."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from console import views
+
+handler403 = "console.views.error_403"
+handler404 = "console.views.error_404"
+
+console_patterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("region/", views.region_switch, name="region_switch"),
+    path("credentials/", views.credentials, name="credentials"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include((console_patterns, "console"))),
+    path("ims/", include("ims.urls")),
+    path("vaults/", include("vaults.urls")),
+]

@@ -1,0 +1,106 @@
+"""Console views: login, region switch, My Credentials and error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from console.decorators import project_required
+from console.forms import LoginForm, RegionSwitchForm
+from console.middleware import REGION_SESSION_KEY
+from console.models import Tenant, User
+
+DEMO_PASSWORD = "console-demo"
+DEMO_PERSONAS = [
+    ("alice", "Acme Images", "Administrator — shares images"),
+    ("bob", "Beta Apps", "Administrator — receives images"),
+    ("bea", "Beta Apps", "Read-only — may only look"),
+    ("carol", "Gamma Labs", "Administrator — a fresh recipient"),
+    ("admin", "—", "Operator — Django administration"),
+]
+
+
+def demo_personas() -> list[dict[str, str]]:
+    """The demo personas, when the demo world is installed."""
+    if not Tenant.objects.filter(name="Acme Images").exists():
+        return []
+    present = set(
+        User.objects.filter(username__in=[p[0] for p in DEMO_PERSONAS]).values_list(
+            "username", flat=True
+        )
+    )
+    return [
+        {"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in present
+    ]
+
+
+class LoginView(auth_views.LoginView):
+    """Log in; on a demo install the page lists the personas and their password."""
+
+    template_name = "console/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        """Add the demo personas."""
+        context = super().get_context_data(**kwargs)
+        context["personas"] = demo_personas()
+        context["demo_password"] = DEMO_PASSWORD
+        return context
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Send visitors to the images console."""
+    return redirect("ims:shared_images")
+
+
+@login_required
+@require_POST
+def region_switch(request: HttpRequest) -> HttpResponse:
+    """Switch the current region; the page reloads in that region's project."""
+    form = RegionSwitchForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Unknown region.")
+    code = form.cleaned_data["region"]
+    if not any(p.region.code == code for p in request.projects):
+        # A region where the tenant has no project does not exist for this user.
+        raise Http404("Your account has no project in this region.")
+    request.session[REGION_SESSION_KEY] = code
+    target = form.cleaned_data["next"] or reverse("ims:shared_images")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("ims:shared_images")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+@project_required
+@require_safe
+def credentials(request: HttpRequest) -> HttpResponse:
+    """My Credentials: the account name and ID and the project ID of every region."""
+    return render(
+        request,
+        "console/credentials.html",
+        {"tenant": request.project.tenant, "projects": request.projects},
+    )
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The console's 403 page, naming why the request was refused."""
+    reason = str(exception) if exception and str(exception) else "You cannot perform this action."
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The console's 404 page."""
+    return render(request, "404.html", status=404)

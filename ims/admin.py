@@ -1,0 +1,53 @@
+"""Django admin for images and shares."""
+
+from django.contrib import admin
+
+from ims.models import Image, ImageBackup, ImageMember
+
+
+class ImageBackupInline(admin.TabularInline):
+    model = ImageBackup
+    extra = 0
+
+
+class ImageMemberInline(admin.TabularInline):
+    model = ImageMember
+    extra = 0
+    autocomplete_fields = ["project", "vault"]
+    readonly_fields = ["created", "updated"]
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    """Images with their backups and members."""
+
+    list_display = ["name", "owner", "region", "image_type", "os", "status", "min_disk_gb", "created"]
+    list_filter = ["image_type", "status", "os_type", "region", "full_ecs_source"]
+    search_fields = ["name", "id", "os", "owner__tenant__name", "owner__project_id"]
+    autocomplete_fields = ["owner", "region", "kms_key", "source_image"]
+    readonly_fields = ["id", "created"]
+    list_select_related = ["owner__tenant", "owner__region", "region"]
+    inlines = [ImageBackupInline, ImageMemberInline]
+
+
+@admin.register(ImageMember)
+class ImageMemberAdmin(admin.ModelAdmin):
+    """Shares: an image × a recipient project."""
+
+    list_display = ["image", "project", "status", "vault", "created", "updated"]
+    list_filter = ["status", "project__region"]
+    search_fields = ["image__name", "project__project_id", "project__tenant__name"]
+    autocomplete_fields = ["image", "project", "vault"]
+    readonly_fields = ["created", "updated"]
+    list_select_related = ["image", "project__tenant", "project__region", "vault"]
+
+
+@admin.register(ImageBackup)
+class ImageBackupAdmin(admin.ModelAdmin):
+    """Full-ECS images' disk backups."""
+
+    list_display = ["image", "role", "device", "size_gb"]
+    list_filter = ["role"]
+    search_fields = ["image__name"]
+    autocomplete_fields = ["image"]
+    list_select_related = ["image"]

@@ -1,0 +1,258 @@
+"""Images, their full-ECS backups, and image members (sharing)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+
+from console.models import Key, KeyGrant, Project, Region, Tenant
+
+
+class ImageQuerySet(models.QuerySet):
+    """Image lookups, scoped to what a project may see."""
+
+    def public(self, region: Region) -> ImageQuerySet:
+        """The platform's public images of a region."""
+        return self.filter(owner__isnull=True, region=region)
+
+    def owned_by(self, project: Project) -> ImageQuerySet:
+        """A project's private images."""
+        return self.filter(owner=project)
+
+    def shared_with(self, project: Project, status: str = "accepted") -> ImageQuerySet:
+        """Images other projects shared with this project, in one member status."""
+        return self.filter(members__project=project, members__status=status)
+
+    def visible_to(self, project: Project) -> ImageQuerySet:
+        """Every image the project may look at: public, its own, and shared in any state."""
+        return self.filter(
+            Q(owner__isnull=True, region=project.region_id)
+            | Q(owner=project)
+            | Q(members__project=project)
+        ).distinct()
+
+    def usable_by(self, project: Project) -> ImageQuerySet:
+        """Images the project may create servers or disks from (accepted shares only)."""
+        return self.filter(
+            Q(owner__isnull=True, region=project.region_id)
+            | Q(owner=project)
+            | Q(members__project=project, members__status=ImageMember.Status.ACCEPTED)
+        ).distinct()
+
+    def with_key_access(self, tenant: Tenant) -> ImageQuerySet:
+        """Annotate `key_granted`: whether `tenant` holds a sharing grant on the image's key."""
+        grants = KeyGrant.objects.filter(key=OuterRef("kms_key"), grantee=tenant)
+        return self.annotate(key_granted=Exists(grants))
+
+    def with_backup_total(self) -> ImageQuerySet:
+        """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
+        return self.annotate(backup_total_gb=Coalesce(Sum("backups__size_gb"), 0))
+
+
+class Image(models.Model):
+    """A public or private image; private images may be shared with other projects."""
+
+    class ImageType(models.TextChoices):
+        SYSTEM = "system", "ECS system disk image"
+        DATA = "data", "ECS data disk image"
+        FULL_ECS = "full_ecs", "Full-ECS image"
+        ISO = "iso", "ISO image"
+
+    class OsType(models.TextChoices):
+        LINUX = "Linux", "Linux"
+        WINDOWS = "Windows", "Windows"
+        OTHER = "Other", "Other"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SAVING = "saving", "Creating"
+        ACTIVE = "active", "Normal"
+        ERROR = "error", "Abnormal"
+
+    class FullEcsSource(models.TextChoices):
+        NONE = "", "—"
+        CBR = "cbr", "CBR backup"
+        CSBS = "csbs", "CSBS backup"
+
+    MAX_MEMBERS = {ImageType.FULL_ECS: 10}
+    DEFAULT_MAX_MEMBERS = 256
+    MAX_REPLICATION_GB = 128
+
+    id = models.UUIDField("image ID", primary_key=True, default=uuid.uuid4, editable=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="images")
+    owner = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="images",
+        help_text="Empty for the platform's public images.",
+    )
+    name = models.CharField(max_length=128)
+    image_type = models.CharField(max_length=16, choices=ImageType.choices)
+    os_type = models.CharField("OS type", max_length=16, choices=OsType.choices)
+    os = models.CharField("OS", max_length=128)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    min_disk_gb = models.PositiveIntegerField(
+        "disk capacity (GB)", default=40, help_text="Minimum disk size a server or disk needs."
+    )
+    size_gb = models.DecimalField("image size (GB)", max_digits=8, decimal_places=2, default=0)
+    kms_key = models.ForeignKey(
+        Key,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="images",
+        verbose_name="KMS key",
+    )
+    full_ecs_source = models.CharField(
+        "full-ECS source", max_length=8, choices=FullEcsSource.choices, default="", blank=True
+    )
+    source_image = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replicas",
+        help_text="The image this one was replicated from.",
+    )
+    description = models.CharField(max_length=1024, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_disk_gb__gt=0), name="image_disk_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(image_type="full_ecs", full_ecs_source__in=["cbr", "csbs"])
+                | (~Q(image_type="full_ecs") & Q(full_ecs_source="")),
+                name="image_full_ecs_source_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(kms_key__isnull=True),
+                name="public_image_not_encrypted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """A private image lives in its owner's region; its key belongs to its owner."""
+        if self.owner_id and self.region_id and self.owner.region_id != self.region_id:
+            raise ValidationError({"region": "A private image lives in its owner's region."})
+        if self.kms_key_id and self.owner_id and self.kms_key.project_id != self.owner_id:
+            raise ValidationError({"kms_key": "The key must belong to the image's owner."})
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the image is encrypted with a KMS key."""
+        return self.kms_key_id is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the image belongs to the platform."""
+        return self.owner_id is None
+
+    @property
+    def max_members(self) -> int:
+        """How many projects the image may be shared with."""
+        return self.MAX_MEMBERS.get(self.image_type, self.DEFAULT_MAX_MEMBERS)
+
+    @property
+    def disk_capacity_display(self) -> str:
+        """Disk capacity as the console shows it ("--" for full-ECS images)."""
+        return "--" if self.image_type == self.ImageType.FULL_ECS else str(self.min_disk_gb)
+
+
+class ImageBackup(models.Model):
+    """A disk backup a full-ECS image was created from (system disk or data disk)."""
+
+    class Role(models.TextChoices):
+        SYSTEM = "system", "System disk"
+        DATA = "data", "Data disk"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="backups")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    device = models.CharField(max_length=16, default="/dev/vda")
+    size_gb = models.PositiveIntegerField("size (GB)")
+
+    class Meta:
+        ordering = ["image", "device"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_gb__gt=0), name="image_backup_size_positive"),
+            models.UniqueConstraint(fields=["image", "device"], name="image_backup_device_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image.name} {self.get_role_display()} {self.device} ({self.size_gb} GB)"
+
+
+class ImageMemberQuerySet(models.QuerySet):
+    """Image member (share) lookups."""
+
+    def for_project(self, project: Project) -> ImageMemberQuerySet:
+        """Shares received by a project."""
+        return self.filter(project=project)
+
+    def pending(self) -> ImageMemberQuerySet:
+        """Shares waiting for an answer."""
+        return self.filter(status=ImageMember.Status.PENDING)
+
+    def accepted(self) -> ImageMemberQuerySet:
+        """Accepted shares."""
+        return self.filter(status=ImageMember.Status.ACCEPTED)
+
+    def rejected(self) -> ImageMemberQuerySet:
+        """Rejected shares."""
+        return self.filter(status=ImageMember.Status.REJECTED)
+
+    def with_image(self) -> ImageMemberQuerySet:
+        """Join what the lists show: the image, its owner tenant, its key."""
+        return self.select_related("image", "image__owner__tenant", "image__kms_key")
+
+
+class ImageMember(models.Model):
+    """An image shared with a project, with the recipient's answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="members")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="image_members")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    vault = models.ForeignKey(
+        "vaults.Vault",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="image_members",
+        help_text="Where a full-ECS image's backups were stored on accepting.",
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ImageMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "project"], name="one_member_per_project"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "rejected"]),
+                name="member_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image.name} → {self.project.project_id} ({self.status})"

@@ -1,0 +1,61 @@
+// Small behaviours the pages declare with data-* attributes; htmx does the rest.
+(function () {
+  "use strict";
+
+  function init(root) {
+    root.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.requestSubmit(); });
+    });
+    root.querySelectorAll("dialog[data-onload-showmodal]").forEach(function (dialog) {
+      if (!dialog.open) { dialog.showModal(); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-dismiss]");
+    if (dismiss) { dismiss.closest(".alert").remove(); return; }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) { var d = closer.closest("dialog"); if (d) { d.close(); } return; }
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var target = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (target) { target.showModal(); }
+      return;
+    }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var text = copy.getAttribute("data-copy");
+      var done = function () { copy.textContent = "Copied"; setTimeout(function () { copy.textContent = "Copy"; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, done); }
+      else {
+        var area = document.createElement("textarea");
+        area.value = text; document.body.appendChild(area); area.select();
+        try { document.execCommand("copy"); } catch (e) { /* nothing to do */ }
+        area.remove(); done();
+      }
+    }
+  });
+
+  // "Select all" checkboxes toggle the row checkboxes of the same group.
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("input[data-select-all]");
+    if (all) {
+      var group = all.getAttribute("data-select-all");
+      document.querySelectorAll('input[type=checkbox][data-group="' + group + '"]').forEach(function (box) {
+        if (!box.disabled) { box.checked = all.checked; }
+      });
+    }
+  });
+
+  // A dialog removed from the page when closed, so a fresh one is fetched next time.
+  document.addEventListener("close", function (event) {
+    if (event.target.matches && event.target.matches("dialog[data-remove-on-close]")) { event.target.remove(); }
+  }, true);
+
+  document.addEventListener("modal-close", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+  });
+})();

@@ -1,0 +1,112 @@
+"""CBR vaults and the backups they hold."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from console.models import Project
+
+
+class VaultQuerySet(models.QuerySet):
+    """Vault lookups."""
+
+    def for_project(self, project: Project) -> VaultQuerySet:
+        """Vaults of one project."""
+        return self.filter(project=project)
+
+    def with_usage(self) -> VaultQuerySet:
+        """Annotate `used_gb` and `free_gb` from the backups each vault holds."""
+        return self.annotate(used_gb=Coalesce(Sum("backups__size_gb"), 0)).annotate(
+            free_gb=F("capacity_gb") - F("used_gb")
+        )
+
+
+class Vault(models.Model):
+    """A CBR vault: storage for backups of one resource type."""
+
+    class ResourceType(models.TextChoices):
+        SERVER = "server", "Cloud server backup"
+        DISK = "disk", "Cloud disk backup"
+        SFS = "sfs", "SFS Turbo backup"
+
+    class ProtectionType(models.TextChoices):
+        BACKUP = "backup", "Backup"
+        REPLICATION = "replication", "Replication"
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        LOCKED = "locked", "Locked"
+        ERROR = "error", "Error"
+
+    MIN_CAPACITY_GB = 10
+    MAX_CAPACITY_GB = 10_485_760
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="vaults")
+    vault_id = models.UUIDField("vault ID", default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=64)
+    resource_type = models.CharField(max_length=16, choices=ResourceType.choices)
+    protection_type = models.CharField(max_length=16, choices=ProtectionType.choices)
+    capacity_gb = models.PositiveIntegerField("capacity (GB)")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AVAILABLE)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = VaultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity_gb__gte=10) & Q(capacity_gb__lte=10_485_760),
+                name="vault_capacity_in_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def used(self) -> int:
+        """Used capacity in GB (annotated when loaded with `with_usage()`)."""
+        if hasattr(self, "used_gb"):
+            return self.used_gb
+        return self.backups.aggregate(total=Coalesce(Sum("size_gb"), 0))["total"]
+
+    def free(self) -> int:
+        """Free capacity in GB."""
+        return self.capacity_gb - self.used()
+
+    def usage_percent(self) -> int:
+        """Used capacity as a whole percentage of the capacity."""
+        return min(100, round(100 * self.used() / self.capacity_gb)) if self.capacity_gb else 0
+
+
+class Backup(models.Model):
+    """A disk backup stored in a vault because the project accepted a full-ECS image."""
+
+    vault = models.ForeignKey(Vault, on_delete=models.RESTRICT, related_name="backups")
+    backup_id = models.UUIDField("backup ID", default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(
+        "ims.ImageMember",
+        on_delete=models.CASCADE,
+        related_name="backups",
+        help_text="The accepted share; stopping the share or deleting the image removes it.",
+    )
+    source = models.ForeignKey(
+        "ims.ImageBackup", on_delete=models.CASCADE, related_name="stored_copies"
+    )
+    role = models.CharField(max_length=8, choices=[("system", "System disk"), ("data", "Data disk")])
+    size_gb = models.PositiveIntegerField("size (GB)")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_gb__gt=0), name="backup_size_positive"),
+            models.UniqueConstraint(fields=["member", "source"], name="backup_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} backup ({self.size_gb} GB)"
