@@ -27,6 +27,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 class ProjectInline(admin.TabularInline):
+    """Project rows inline."""
+
     model = Project
     extra = 0
     fields = ["region", "name", "project_id"]
@@ -67,6 +69,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 class KeyGrantInline(admin.TabularInline):
+    """Key grant rows inline."""
+
     model = KeyGrant
     extra = 0
     autocomplete_fields = ["grantee"]
@@ -98,6 +102,8 @@ class KeyGrantAdmin(admin.ModelAdmin):
 
 
 class DiskInline(admin.TabularInline):
+    """Disk rows inline."""
+
     model = Disk
     extra = 0
     fields = ["name", "role", "size_gb", "status"]

@@ -29,6 +29,7 @@ class CurrentProjectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Attach the user's projects and the current one."""
         request.projects = []
         request.project = None
         request.region = None
@@ -52,6 +53,7 @@ class HtmxMessagesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Append the messages partial when messages are waiting."""
         response = self.get_response(request)
         if (
             not getattr(request, "htmx", False)

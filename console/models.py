@@ -186,7 +186,9 @@ class KeyGrant(models.Model):
         """A grant must allow what a shared encrypted image needs, and only known operations."""
         operations = set(self.operations or [])
         if unknown := operations - set(self.Operation.values):
-            raise ValidationError({"operations": f"Unknown operations: {', '.join(sorted(unknown))}."})
+            raise ValidationError(
+                {"operations": f"Unknown operations: {', '.join(sorted(unknown))}."}
+            )
         if missing := self.REQUIRED_FOR_SHARING - operations:
             labels = ", ".join(self.Operation(op).label for op in sorted(missing))
             raise ValidationError({"operations": f"{labels} must be granted."})
@@ -270,7 +272,9 @@ class Disk(models.Model):
 
     class Meta:
         ordering = ["-created", "name"]
-        constraints = [models.CheckConstraint(condition=Q(size_gb__gt=0), name="disk_size_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_gb__gt=0), name="disk_size_positive")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -4,17 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import views
+from console.views import auth
 
-handler403 = "console.views.error_403"
-handler404 = "console.views.error_404"
+handler403 = "console.views.auth.error_403"
+handler404 = "console.views.auth.error_404"
 
 console_patterns = [
-    path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("", auth.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("region/", views.region_switch, name="region_switch"),
-    path("credentials/", views.credentials, name="credentials"),
+    path("region/", auth.region_switch, name="region_switch"),
+    path("credentials/", auth.credentials, name="credentials"),
 ]
 
 urlpatterns = [

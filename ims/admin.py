@@ -6,11 +6,15 @@ from ims.models import Image, ImageBackup, ImageMember
 
 
 class ImageBackupInline(admin.TabularInline):
+    """Image backup rows inline."""
+
     model = ImageBackup
     extra = 0
 
 
 class ImageMemberInline(admin.TabularInline):
+    """Image member rows inline."""
+
     model = ImageMember
     extra = 0
     autocomplete_fields = ["project", "vault"]
@@ -21,7 +25,16 @@ class ImageMemberInline(admin.TabularInline):
 class ImageAdmin(admin.ModelAdmin):
     """Images with their backups and members."""
 
-    list_display = ["name", "owner", "region", "image_type", "os", "status", "min_disk_gb", "created"]
+    list_display = [
+        "name",
+        "owner",
+        "region",
+        "image_type",
+        "os",
+        "status",
+        "min_disk_gb",
+        "created",
+    ]
     list_filter = ["image_type", "status", "os_type", "region", "full_ecs_source"]
     search_fields = ["name", "id", "os", "owner__tenant__name", "owner__project_id"]
     autocomplete_fields = ["owner", "region", "kms_key", "source_image"]

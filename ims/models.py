@@ -162,6 +162,24 @@ class Image(models.Model):
         """Whether the image belongs to the platform."""
         return self.owner_id is None
 
+    def available_to(self, tenant_id: int, *, key_granted: bool | None = None) -> bool:
+        """Whether `tenant_id` can use the image now.
+
+        An encrypted image needs an enabled key, and a recipient also needs the owner's
+        grant on it; `key_granted` passes a value annotated by `with_key_access()`.
+        """
+        if self.status != self.Status.ACTIVE:
+            return False
+        if not self.kms_key_id:
+            return True
+        if not self.kms_key.usable:
+            return False
+        if self.owner is not None and self.owner.tenant_id == tenant_id:
+            return True
+        if key_granted is None:
+            key_granted = self.kms_key.grants.filter(grantee_id=tenant_id).exists()
+        return key_granted
+
     @property
     def max_members(self) -> int:
         """How many projects the image may be shared with."""

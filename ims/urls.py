@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from ims import views
+from ims.views import private, shared
 
 app_name = "ims"
 
 urlpatterns = [
-    path("", views.shared_images, name="shared_images"),
-    path("public/", views.public_images, name="public_images"),
-    path("private/", views.private_images, name="private_images"),
+    path("", shared.shared_images, name="shared_images"),
+    path("public/", private.public_images, name="public_images"),
+    path("private/", private.private_images, name="private_images"),
 ]

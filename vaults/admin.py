@@ -6,6 +6,8 @@ from vaults.models import Backup, Vault
 
 
 class BackupInline(admin.TabularInline):
+    """Backup rows inline."""
+
     model = Backup
     extra = 0
     fields = ["member", "source", "role", "size_gb", "created"]

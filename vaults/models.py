@@ -97,7 +97,9 @@ class Backup(models.Model):
     source = models.ForeignKey(
         "ims.ImageBackup", on_delete=models.CASCADE, related_name="stored_copies"
     )
-    role = models.CharField(max_length=8, choices=[("system", "System disk"), ("data", "Data disk")])
+    role = models.CharField(
+        max_length=8, choices=[("system", "System disk"), ("data", "Data disk")]
+    )
     size_gb = models.PositiveIntegerField("size (GB)")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -74,8 +74,7 @@ class Command(BaseCommand):
         if reset:
             self._wipe()
         regions = {
-            code: self._region(code, name, default, zones)
-            for code, name, default, zones in REGIONS
+            code: self._region(code, name, default, zones) for code, name, default, zones in REGIONS
         }
         tenants = {name: self._tenant(name) for name in TENANTS}
         projects = {

@@ -34,9 +34,7 @@ def demo_personas() -> list[dict[str, str]]:
             "username", flat=True
         )
     )
-    return [
-        {"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in present
-    ]
+    return [{"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in present]
 
 
 class LoginView(auth_views.LoginView):

@@ -1,0 +1,182 @@
+"""factory-boy factories for every model."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from console.ids import new_hex32
+from console.models import (
+    Disk,
+    Key,
+    KeyGrant,
+    Message,
+    Project,
+    Region,
+    Server,
+    Tenant,
+    Trace,
+    User,
+)
+from ims.models import Image, ImageBackup, ImageMember
+from vaults.models import Backup, Vault
+
+
+class RegionFactory(DjangoModelFactory[Region]):
+    code = factory.Sequence(lambda n: f"xx-{n:02d}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+    availability_zones = factory.LazyAttribute(lambda r: [f"{r.code}-01", f"{r.code}-02"])
+
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+
+class TenantFactory(DjangoModelFactory[Tenant]):
+    name = factory.Sequence(lambda n: f"Tenant {n}")
+    account_id = factory.LazyFunction(new_hex32)
+
+    class Meta:
+        model = Tenant
+
+
+class ProjectFactory(DjangoModelFactory[Project]):
+    tenant = factory.SubFactory(TenantFactory)
+    region = factory.SubFactory(RegionFactory)
+    project_id = factory.LazyFunction(new_hex32)
+    name = factory.LazyAttribute(lambda p: p.region.code)
+
+    class Meta:
+        model = Project
+
+
+class UserFactory(DjangoModelFactory[User]):
+    username = factory.Sequence(lambda n: f"user{n}")
+    tenant = factory.SubFactory(TenantFactory)
+    role = User.Role.ADMIN
+    password = factory.django.Password("console-demo")
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+
+class KeyFactory(DjangoModelFactory[Key]):
+    project = factory.SubFactory(ProjectFactory)
+    alias = factory.Sequence(lambda n: f"key-{n}")
+
+    class Meta:
+        model = Key
+
+
+class KeyGrantFactory(DjangoModelFactory[KeyGrant]):
+    key = factory.SubFactory(KeyFactory)
+    grantee = factory.SubFactory(TenantFactory)
+    operations = factory.LazyFunction(lambda: sorted(KeyGrant.REQUIRED_FOR_SHARING))
+
+    class Meta:
+        model = KeyGrant
+
+
+class ImageFactory(DjangoModelFactory[Image]):
+    owner = factory.SubFactory(ProjectFactory)
+    region = factory.LazyAttribute(lambda i: i.owner.region if i.owner else RegionFactory())
+    name = factory.Sequence(lambda n: f"image-{n}")
+    image_type = Image.ImageType.SYSTEM
+    os_type = Image.OsType.LINUX
+    os = "Ubuntu 22.04 server 64bit"
+    min_disk_gb = 40
+    size_gb = "2.50"
+
+    class Meta:
+        model = Image
+
+    class Params:
+        full_ecs = factory.Trait(image_type=Image.ImageType.FULL_ECS, full_ecs_source="cbr")
+        data_disk = factory.Trait(image_type=Image.ImageType.DATA, os_type="Other", os="-")
+
+
+class ImageBackupFactory(DjangoModelFactory[ImageBackup]):
+    image = factory.SubFactory(ImageFactory, full_ecs=True)
+    role = ImageBackup.Role.SYSTEM
+    device = factory.Sequence(lambda n: f"/dev/vd{n}")
+    size_gb = 40
+
+    class Meta:
+        model = ImageBackup
+
+
+class ImageMemberFactory(DjangoModelFactory[ImageMember]):
+    image = factory.SubFactory(ImageFactory)
+    project = factory.SubFactory(ProjectFactory, region=factory.SelfAttribute("..image.region"))
+    status = ImageMember.Status.PENDING
+
+    class Meta:
+        model = ImageMember
+
+
+class VaultFactory(DjangoModelFactory[Vault]):
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"vault-{n}")
+    resource_type = Vault.ResourceType.SERVER
+    protection_type = Vault.ProtectionType.BACKUP
+    capacity_gb = 200
+
+    class Meta:
+        model = Vault
+
+
+class BackupFactory(DjangoModelFactory[Backup]):
+    vault = factory.SubFactory(VaultFactory)
+    member = factory.SubFactory(
+        ImageMemberFactory,
+        project=factory.SelfAttribute("..vault.project"),
+        image__full_ecs=True,
+        image__region=factory.SelfAttribute("..project.region"),
+        status=ImageMember.Status.ACCEPTED,
+    )
+    source = factory.SubFactory(ImageBackupFactory, image=factory.SelfAttribute("..member.image"))
+    role = factory.SelfAttribute("source.role")
+    size_gb = factory.SelfAttribute("source.size_gb")
+
+    class Meta:
+        model = Backup
+
+
+class ServerFactory(DjangoModelFactory[Server]):
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"ecs-{n}")
+    image_name = "Standard_Ubuntu_22.04_latest"
+    availability_zone = factory.LazyAttribute(lambda s: f"{s.project.region.code}-01")
+    flavor = "s3.medium.2"
+
+    class Meta:
+        model = Server
+
+
+class DiskFactory(DjangoModelFactory[Disk]):
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"volume-{n}")
+    size_gb = 100
+    availability_zone = factory.LazyAttribute(lambda d: f"{d.project.region.code}-01")
+
+    class Meta:
+        model = Disk
+
+
+class MessageFactory(DjangoModelFactory[Message]):
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Message {n}")
+
+    class Meta:
+        model = Message
+
+
+class TraceFactory(DjangoModelFactory[Trace]):
+    project = factory.SubFactory(ProjectFactory)
+    tenant = factory.SelfAttribute("project.tenant")
+    operation = "addMember"
+    resource_type = "image"
+
+    class Meta:
+        model = Trace
