@@ -235,7 +235,16 @@ class ImageMemberQuerySet(models.QuerySet):
 
     def with_image(self) -> ImageMemberQuerySet:
         """Join what the lists show: the image, its owner tenant, its key."""
-        return self.select_related("image", "image__owner__tenant", "image__kms_key")
+        return self.select_related("project", "image", "image__owner__tenant", "image__kms_key")
+
+    def with_key_access(self, tenant_id: int) -> ImageMemberQuerySet:
+        """Annotate `key_granted`: whether the tenant holds a grant on the image's key."""
+        grants = KeyGrant.objects.filter(key=OuterRef("image__kms_key"), grantee_id=tenant_id)
+        return self.annotate(key_granted=Exists(grants))
+
+    def with_backup_total(self) -> ImageMemberQuerySet:
+        """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
+        return self.annotate(backup_total_gb=Coalesce(Sum("image__backups__size_gb"), 0))
 
 
 class ImageMember(models.Model):
@@ -274,3 +283,10 @@ class ImageMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image.name} → {self.project.project_id} ({self.status})"
+
+    @property
+    def available(self) -> bool:
+        """Whether the recipient can use the image now (D10); needs `with_key_access()`."""
+        return self.image.available_to(
+            self.project.tenant_id, key_granted=getattr(self, "key_granted", None)
+        )

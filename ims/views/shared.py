@@ -1,19 +1,33 @@
-"""Images Shared with Me: the recipient's tab."""
+"""Images Shared with Me: the recipient's tab, its banner, dialogs and actions."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
-from console.htmx import render_page
-from ims.models import ImageMember
+from console.errors import ConsoleError, RoleRefused
+from console.htmx import HtmxHttpRequest, render_page
+from console.models import Project
+from ims.models import Image, ImageMember
+from ims.services import full_ecs_required_gb, shares_accept, shares_reject, vault_refusal
+from vaults.models import Vault
 
 PAGE_SIZE = 10
+SHARED_PARTIALS = ["banner", "shared-list", "accepted-images", "rejected-images"]
 
 
-def tab_context(request: HttpRequest, tab: str) -> dict[str, object]:
+def tab_context(request: HtmxHttpRequest, tab: str) -> dict[str, object]:
     """Context every image tab needs: the active tab and the pending count for the red dot."""
     return {
         "section": "ims",
@@ -22,11 +36,267 @@ def tab_context(request: HttpRequest, tab: str) -> dict[str, object]:
     }
 
 
+class SharedListFilter(forms.Form):
+    """Search, filter and paging of the shared lists."""
+
+    VIEWS = [("accepted", "Accepted"), ("rejected", "Rejected Images")]
+
+    q = forms.CharField(required=False, max_length=128, label="Image name")
+    type = forms.ChoiceField(
+        required=False,
+        label="Image type",
+        choices=[("", "All images"), *Image.ImageType.choices],
+    )
+    view = forms.ChoiceField(required=False, choices=VIEWS)
+    page = forms.CharField(required=False, max_length=12)
+
+
+class MemberSelectionForm(forms.Form):
+    """The shares an action applies to: chosen rows, or every pending share."""
+
+    members = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    all = forms.BooleanField(required=False)
+    vault = forms.UUIDField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Any integer is a well-formed choice; whether it is this project's share is
+        # decided by the view, which answers 404 for anything else (D13).
+        self.fields["members"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self) -> dict[str, object]:
+        """Require a selection unless the action is for every pending share."""
+        data = super().clean()
+        if not data.get("all") and not data.get("members"):
+            raise forms.ValidationError("Select at least one image.")
+        return data
+
+
+def _list_params(request: HtmxHttpRequest) -> QueryDict:
+    """Query of the list being shown: the request's, or for an htmx action the page's URL."""
+    if request.method == "GET":
+        return request.GET
+    current = request.htmx.current_url if request.htmx else None
+    query = QueryDict(mutable=True)
+    if current:
+        for key, values in parse_qs(urlsplit(current).query).items():
+            query.setlist(key, values)
+    return query
+
+
+def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
+    """Everything the Images Shared with Me page shows, in a constant number of queries."""
+    project: Project = request.project
+    params = SharedListFilter(_list_params(request))
+    filters = params.cleaned_data if params.is_valid() else {}
+    view = filters.get("view") or "accepted"
+    pending = list(
+        ImageMember.objects.for_project(project)
+        .pending()
+        .with_image()
+        .with_backup_total()
+        .order_by("-created", "-pk")
+    )
+    members = ImageMember.objects.for_project(project).with_image()
+    members = members.rejected() if view == "rejected" else members.accepted()
+    if filters.get("q"):
+        members = members.filter(image__name__icontains=filters["q"])
+    if filters.get("type"):
+        members = members.filter(image__image_type=filters["type"])
+    members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
+    page = Paginator(members, PAGE_SIZE).get_page(filters.get("page"))
+    query = {k: v for k, v in filters.items() if v and k in ("q", "type", "view")}
+    return tab_context(request, "shared") | {
+        "pending": pending,
+        "pending_count": len(pending),
+        "page": page,
+        "view": view,
+        "filter_form": params,
+        "query_prefix": urlencode(query) + "&" if query else "",
+        "rejected_count": ImageMember.objects.for_project(project).rejected().count(),
+    }
+
+
 @project_required
 @require_safe
-def shared_images(request: HttpRequest) -> HttpResponse:
-    """Images Shared with Me: accepted shares of the current project."""
-    members = ImageMember.objects.for_project(request.project).accepted().with_image()
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = tab_context(request, "shared") | {"page": page}
-    return render_page(request, "ims/shared_images.html", context)
+def shared_images(request: HtmxHttpRequest) -> HttpResponse:
+    """Images Shared with Me: the pending banner and the accepted (or rejected) list."""
+    context = _shared_context(request)
+    reopen = request.GET.get("accept")
+    if reopen and not request.htmx:
+        # Back from Create Vault: reopen the Accept Full-ECS Image dialog for the same choice.
+        selection = MemberSelectionForm(
+            {"all": reopen == "all", "members": [] if reopen == "all" else reopen.split(",")}
+        )
+        if selection.is_valid():
+            members = _selected_members(request.project, selection)
+            if _needs_vault(members):
+                dialog = _accept_dialog_context(request, selection, members)
+                context |= dialog | {"show_accept_dialog": True}
+    return render_page(request, "ims/shared_images.html", context, partials=SHARED_PARTIALS)
+
+
+def _selected_members(project: Project, selection: MemberSelectionForm) -> list[ImageMember]:
+    """The project's members the selection names; any other ID is a 404 (D13)."""
+    data = selection.cleaned_data
+    queryset = ImageMember.objects.for_project(project).with_image()
+    if data.get("all"):
+        return list(queryset.pending().order_by("-created", "-pk"))
+    ids = set(data["members"])
+    members = list(queryset.filter(pk__in=ids).order_by("-created", "-pk"))
+    if len(members) != len(ids):
+        raise Http404("No such shared image.")
+    return members
+
+
+def _accept_dialog_context(
+    request: HtmxHttpRequest,
+    selection: MemberSelectionForm,
+    members: list[ImageMember],
+    *,
+    error: ConsoleError | None = None,
+    chosen: Vault | None = None,
+) -> dict[str, object]:
+    """The Accept Full-ECS Image dialog: required capacity and every vault with its verdict."""
+    full_ecs = [
+        m
+        for m in members
+        if m.image.image_type == Image.ImageType.FULL_ECS
+        and m.status != ImageMember.Status.ACCEPTED
+    ]
+    required = full_ecs_required_gb(full_ecs)
+    vaults = list(Vault.objects.for_project(request.project).with_usage().order_by("name"))
+    choices = [{"vault": v, "refusal": vault_refusal(v, required_gb=required)} for v in vaults]
+    data = selection.cleaned_data
+    reopen = "all" if data.get("all") else ",".join(str(m.pk) for m in members)
+    back = f"{reverse('ims:shared_images')}?{urlencode({'accept': reopen})}"
+    return {
+        "members": members,
+        "full_ecs": full_ecs,
+        "required_gb": required,
+        "vault_choices": choices,
+        "accept_all": bool(data.get("all")),
+        "error": error,
+        "chosen": chosen,
+        "create_vault_url": f"{reverse('vaults:vault_create')}?{urlencode({'next': back})}",
+    }
+
+
+def _needs_vault(members: list[ImageMember]) -> bool:
+    return any(
+        m.image.image_type == Image.ImageType.FULL_ECS and m.status != ImageMember.Status.ACCEPTED
+        for m in members
+    )
+
+
+def _render_dialog(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
+    """Show the dialog: swapped into #dialogs for htmx, or as its own page."""
+    if request.htmx:
+        response = TemplateResponse(
+            request, "ims/accept_full_ecs_dialog.html#accept-dialog", context
+        )
+        response["HX-Retarget"] = "#dialogs"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return TemplateResponse(
+        request, "ims/accept_full_ecs_dialog.html", context | {"section": "ims"}
+    )
+
+
+def _refreshed(request: HtmxHttpRequest) -> HttpResponse:
+    """After an action: the tabs, banner and list swapped out of band, dialogs closed."""
+    if not request.htmx:
+        return redirect(_back_url(request))
+    context = _shared_context(request) | {"hx_oob": True}
+    response = TemplateResponse(request, "ims/shared_images.html#refresh", context)
+    response["HX-Reswap"] = "none"
+    trigger_client_event(response, "modal-close")
+    trigger_client_event(response, "shares-changed")
+    return response
+
+
+def _back_url(request: HtmxHttpRequest) -> str:
+    params = _list_params(request) if request.htmx else request.POST
+    query = {k: params.get(k) for k in ("q", "type", "view") if params.get(k)}
+    return reverse("ims:shared_images") + (f"?{urlencode(query)}" if query else "")
+
+
+def _refuse(request: HtmxHttpRequest, error: ConsoleError) -> HttpResponse:
+    """A refused action: nothing changed; say why."""
+    if isinstance(error, RoleRefused) and not request.htmx:
+        raise PermissionDenied(error.message)
+    messages.error(request, str(error))
+    return _refreshed(request)
+
+
+def _count(n: int) -> str:
+    return f"{n} image{'s' if n != 1 else ''}"
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def share_accept(request: HtmxHttpRequest) -> HttpResponse:
+    """Accept the selected (or all pending) shares; full-ECS images go through the dialog."""
+    selection = MemberSelectionForm(request.POST if request.method == "POST" else request.GET)
+    if not selection.is_valid():
+        if request.method == "GET":
+            return redirect("ims:shared_images")
+        messages.error(request, " ".join(selection.non_field_errors()) or "Invalid selection.")
+        return _refreshed(request)
+    members = _selected_members(request.project, selection)
+    vault_id = selection.cleaned_data.get("vault")
+    vault = None
+    if vault_id:
+        vault = get_object_or_404(Vault.objects.for_project(request.project), vault_id=vault_id)
+    from_dialog = bool(request.POST.get("from_dialog"))
+    if request.method == "GET" or (_needs_vault(members) and vault is None and not from_dialog):
+        return _render_dialog(request, _accept_dialog_context(request, selection, members))
+    ids = None if selection.cleaned_data.get("all") else [m.pk for m in members]
+    try:
+        answer = shares_accept(
+            actor=request.user, project=request.project, member_ids=ids, vault=vault
+        )
+    except ConsoleError as error:
+        if _needs_vault(members) and not isinstance(error, RoleRefused):
+            context = _accept_dialog_context(request, selection, members, error=error, chosen=vault)
+            return _render_dialog(request, context)
+        return _refuse(request, error)
+    if answer.changed:
+        stored = (
+            f" Backups stored in {vault.name}."
+            if vault and any(m.vault for m in answer.changed)
+            else ""
+        )
+        messages.success(request, f"{_count(len(answer.changed))} accepted.{stored}")
+    else:
+        messages.info(request, "The selected images were already accepted.")
+    return _refreshed(request)
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def share_reject(request: HtmxHttpRequest) -> HttpResponse:
+    """Reject the selected shares; GET shows the confirmation for one accepted image."""
+    selection = MemberSelectionForm(request.POST if request.method == "POST" else request.GET)
+    if not selection.is_valid() or selection.cleaned_data.get("all"):
+        if request.method == "GET":
+            return redirect("ims:shared_images")
+        messages.error(request, "Select at least one image.")
+        return _refreshed(request)
+    members = _selected_members(request.project, selection)
+    if request.method == "GET":
+        template = "ims/reject_dialog.html"
+        if request.htmx:
+            template += "#reject-dialog"
+        return TemplateResponse(request, template, {"members": members, "section": "ims"})
+    try:
+        answer = shares_reject(
+            actor=request.user, project=request.project, member_ids=[m.pk for m in members]
+        )
+    except ConsoleError as error:
+        return _refuse(request, error)
+    if answer.changed:
+        messages.success(request, f"{_count(len(answer.changed))} rejected.")
+    else:
+        messages.info(request, "The selected images were already rejected.")
+    return _refreshed(request)
