@@ -1,5 +1,6 @@
 """Settings for the IMS console, read from the environment (and an optional .env file)."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -85,6 +86,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+    # Tests use a file too: threads of the concurrency and browser tests then queue on
+    # SQLite's lock as production processes do (shared in-memory databases fail instead).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "console.User"
 

@@ -27,13 +27,13 @@ PAGE_SIZE = 10
 SHARED_PARTIALS = ["banner", "shared-list", "accepted-images", "rejected-images"]
 
 
-def tab_context(request: HtmxHttpRequest, tab: str) -> dict[str, object]:
+def tab_context(
+    request: HtmxHttpRequest, tab: str, *, pending_count: int | None = None
+) -> dict[str, object]:
     """Context every image tab needs: the active tab and the pending count for the red dot."""
-    return {
-        "section": "ims",
-        "tab": tab,
-        "pending_count": ImageMember.objects.for_project(request.project).pending().count(),
-    }
+    if pending_count is None:
+        pending_count = ImageMember.objects.for_project(request.project).pending().count()
+    return {"section": "ims", "tab": tab, "pending_count": pending_count}
 
 
 class SharedListFilter(forms.Form):
@@ -106,9 +106,8 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
     page = Paginator(members, PAGE_SIZE).get_page(filters.get("page"))
     query = {k: v for k, v in filters.items() if v and k in ("q", "type", "view")}
-    return tab_context(request, "shared") | {
+    return tab_context(request, "shared", pending_count=len(pending)) | {
         "pending": pending,
-        "pending_count": len(pending),
         "page": page,
         "view": view,
         "filter_form": params,
