@@ -2,12 +2,20 @@
 (function () {
   "use strict";
 
+  // Elements matching `selector` in root, root itself included (htmx:load passes the
+  // swapped-in element, which is often the dialog itself).
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) { found.unshift(root); }
+    return found;
+  }
+
   function init(root) {
-    root.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+    within(root, "form[data-autosubmit] select").forEach(function (select) {
       select.addEventListener("change", function () { select.form.requestSubmit(); });
     });
-    root.querySelectorAll("dialog[data-onload-showmodal]").forEach(function (dialog) {
-      if (!dialog.open) { dialog.showModal(); }
+    within(root, "dialog[data-onload-showmodal]").forEach(function (dialog) {
+      if (!dialog.open && dialog.isConnected) { dialog.showModal(); }
     });
   }
 

@@ -37,7 +37,7 @@ class TestSharedImagesPage:
     def test_banner_lists_pending_shares_of_the_current_region_only(self, world, recipient_client):
         de = share(world, name="de-image")
         share(world, project=world.recipient_nl, name="nl-image")
-        accepted = share(world, status="accepted", name="accepted-image")
+        share(world, status="accepted", name="accepted-image")
         response = recipient_client.get(URL)
         body = response.content.decode()
         assert response.status_code == 200
