@@ -63,6 +63,36 @@
     if (event.target.matches && event.target.matches("dialog[data-remove-on-close]")) { event.target.remove(); }
   }, true);
 
+  // One thin bar at the top of the page while any htmx request runs.
+  var running = 0;
+  function progress(delta) {
+    running = Math.max(0, running + delta);
+    var bar = document.getElementById("progress");
+    if (bar) { bar.classList.toggle("htmx-request", running > 0); }
+  }
+  document.addEventListener("htmx:beforeRequest", function () { progress(1); });
+  document.addEventListener("htmx:afterRequest", function () { progress(-1); });
+
+  // htmx drops error responses; say that the action failed instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    var text = status === 404
+      ? "The resource no longer exists or belongs to another project. Reload the page."
+      : status === 403 ? "You are not allowed to perform this action."
+      : "The request failed (HTTP " + status + "). Nothing was changed.";
+    var box = document.getElementById("messages");
+    if (!box) { return; }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-error";
+    alert.setAttribute("role", "alert");
+    var span = document.createElement("span");
+    span.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "alert-close"; close.setAttribute("data-dismiss", "");
+    close.setAttribute("aria-label", "Dismiss"); close.textContent = "\u00d7";
+    alert.appendChild(span); alert.appendChild(close); box.appendChild(alert);
+  });
+
   document.addEventListener("modal-close", function () {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
   });
