@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -377,6 +378,16 @@ def _images_phrase(images: list[Image]) -> str:
     return f"{len(images)} image{'s' if len(images) != 1 else ''}"
 
 
+def _share_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    images = list(kw.get("images") or [])
+    if len(images) == 1:
+        return images[0].pk, images[0].name
+    return "", ", ".join(image.name for image in images)
+
+
+@trace_refusals(
+    service="IMS", operation="addMember", resource_type="image", resource=_share_resource
+)
 @transaction.atomic
 def image_share(
     *, actor: User, project: Project, images: Iterable[Image], project_ids: Sequence[str]
@@ -516,7 +527,7 @@ def image_share(
     notified = [target for target in recipients if target.pk in per_recipient]
     for target in notified:
         shared = per_recipient[target.pk]
-        names = ", ".join(image.name for image in shared)
+        names = ", ".join(sorted(image.name for image in shared))
         them = "them" if len(shared) > 1 else "it"
         message_send(
             project=target,
@@ -560,6 +571,12 @@ def _trace_member_deleted(
     )
 
 
+@trace_refusals(
+    service="IMS",
+    operation="deleteMember",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
 @transaction.atomic
 def image_members_delete(
     *, actor: User, project: Project, image: Image, project_ids: Sequence[str]
@@ -599,6 +616,12 @@ def image_members_delete(
     return members
 
 
+@trace_refusals(
+    service="IMS",
+    operation="deleteImage",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
 @transaction.atomic
 def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
     """Delete `project`'s image (D11); returns the members it had.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ims.views import private, shared
+from ims.views import private, replicate, shared
 
 app_name = "ims"
 
@@ -12,4 +12,14 @@ urlpatterns = [
     path("shares/reject/", shared.share_reject, name="share_reject"),
     path("public/", private.public_images, name="public_images"),
     path("private/", private.private_images, name="private_images"),
+    path("private/share/", private.image_share, name="image_share"),
+    path("images/<uuid:image_id>/", private.image_detail, name="image_detail"),
+    path("images/<uuid:image_id>/delete/", private.image_delete, name="image_delete"),
+    path("images/<uuid:image_id>/members/add/", private.image_member_add, name="image_member_add"),
+    path(
+        "images/<uuid:image_id>/members/delete/",
+        private.image_members_delete,
+        name="image_members_delete",
+    ),
+    path("images/<uuid:image_id>/replicate/", replicate.image_replicate, name="image_replicate"),
 ]

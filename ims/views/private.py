@@ -1,32 +1,414 @@
-"""Public Images and Private Images: the platform's and the owner's tabs."""
+"""Public Images and Private Images: the platform's and the owner's tabs, sharing, details."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from console.decorators import project_required
-from console.htmx import render_page
-from ims.models import Image
+from console.errors import ConsoleError, RoleRefused
+from console.htmx import HtmxHttpRequest, render_page
+from console.models import Server
+from ims import services
+from ims.forms import (
+    ImageSelectionForm,
+    PrivateImageFilterForm,
+    ProjectIdsForm,
+    PublicImageFilterForm,
+    RecipientSelectionForm,
+)
+from ims.models import Image, ImageMember
+from ims.services import ShareRefused, ShareResult, image_share_refusal
 from ims.views.shared import PAGE_SIZE, tab_context
 
 
-@project_required
-@require_safe
-def public_images(request: HttpRequest) -> HttpResponse:
-    """Public Images: the platform's images of the current region."""
-    images = Image.objects.public(request.region).order_by("name")
-    page = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = tab_context(request, "public") | {"page": page}
-    return render_page(request, "ims/public_images.html", context)
+def _query_prefix(filters: dict[str, object], keys: Iterable[str]) -> str:
+    """The list's filters as a query-string prefix for the paging links."""
+    query = {key: filters[key] for key in keys if filters.get(key)}
+    return urlencode(query) + "&" if query else ""
 
 
-@project_required
-@require_safe
-def private_images(request: HttpRequest) -> HttpResponse:
-    """Private Images: the project's own images."""
+def _render_dialog(
+    request: HtmxHttpRequest,
+    template: str,
+    context: dict[str, object],
+    *,
+    dialog: str,
+    panels: Iterable[str] = (),
+) -> HttpResponse:
+    """A dialog page: the <dialog> fetched into #dialogs, a panel of it, or the whole page."""
+    target = request.htmx.target if request.htmx else None
+    if target == "dialogs":
+        response = TemplateResponse(request, f"{template}#{dialog}", context)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+    return render_page(request, template, context, partials=panels)
+
+
+def _dialog_done(request: HtmxHttpRequest, event: str, fallback_url: str) -> HttpResponse:
+    """After a successful dialog: close it and announce `event`; without htmx, redirect."""
+    if not request.htmx:
+        return redirect(fallback_url)
+    response = HttpResponse()
+    # Nothing to swap: the lists listening for the event reload themselves, and the
+    # messages middleware adds the success message out of band.
+    response["HX-Reswap"] = "none"
+    trigger_client_event(response, "modal-close")
+    trigger_client_event(response, event)
+    return response
+
+
+def _refuse_role(request: HtmxHttpRequest, error: ConsoleError) -> None:
+    """Without htmx a read-only user's change attempt gets the 403 page naming why."""
+    if isinstance(error, RoleRefused) and not request.htmx:
+        raise PermissionDenied(error.message)
+
+
+def _own_image(request: HtmxHttpRequest, image_id: object) -> Image:
+    """One of the current project's images; anything else is a 404 (D13)."""
     images = Image.objects.owned_by(request.project).select_related("kms_key")
-    page = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = tab_context(request, "private") | {"page": page}
-    return render_page(request, "ims/private_images.html", context)
+    return get_object_or_404(images, pk=image_id)
+
+
+def _recipients(image: Image) -> list[ImageMember]:
+    """The image's members with their projects and tenants, newest first."""
+    return list(
+        ImageMember.objects.filter(image=image)
+        .select_related("project__tenant")
+        .order_by("-created", "-pk")
+    )
+
+
+# --- Public Images and Private Images tabs ----------------------------------------------
+
+
+@project_required
+@require_safe
+def public_images(request: HtmxHttpRequest) -> HttpResponse:
+    """Public Images: the platform's images of the current region."""
+    form = PublicImageFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    images = Image.objects.public(request.region).order_by("name", "pk")
+    if filters.get("q"):
+        images = images.filter(name__icontains=filters["q"])
+    page = Paginator(images, PAGE_SIZE).get_page(filters.get("page"))
+    context = tab_context(request, "public") | {
+        "page": page,
+        "filter_form": form,
+        "query_prefix": _query_prefix(filters, ["q"]),
+    }
+    return render_page(request, "ims/public_images.html", context, partials=["image-list"])
+
+
+@project_required
+@require_safe
+def private_images(request: HtmxHttpRequest) -> HttpResponse:
+    """Private Images: the project's own images, with Share for those that can be shared."""
+    form = PrivateImageFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    images = (
+        Image.objects.owned_by(request.project)
+        .select_related("kms_key")
+        .order_by("-created", "name", "pk")
+    )
+    if filters.get("q"):
+        images = images.filter(name__icontains=filters["q"])
+    if filters.get("type"):
+        images = images.filter(image_type=filters["type"])
+    page = Paginator(images, PAGE_SIZE).get_page(filters.get("page"))
+    page.object_list = list(page.object_list)
+    for image in page.object_list:
+        image.share_refusal = image_share_refusal(image, request.project)
+    context = tab_context(request, "private") | {
+        "page": page,
+        "filter_form": form,
+        "filtered": bool(filters.get("q") or filters.get("type")),
+        "query_prefix": _query_prefix(filters, ["q", "type"]),
+    }
+    return render_page(request, "ims/private_images.html", context, partials=["image-list"])
+
+
+# --- Share Image dialog -------------------------------------------------------------------
+
+
+def _share_summary(result: ShareResult) -> tuple[str, str]:
+    """The success and the "already shared" message of a share submission."""
+    done = ""
+    if result.added:
+        images = {m.image_id: m.image.name for m in result.added}
+        projects = {m.project_id for m in result.added}
+        what = (
+            f"Image {next(iter(images.values()))}" if len(images) == 1 else f"{len(images)} images"
+        )
+        done = (
+            f"{what} shared with {len(projects)} project{'s' if len(projects) != 1 else ''}. "
+            "The recipients were notified and can accept on their Images Shared with Me tab."
+        )
+        if result.reshared:
+            done += (
+                f" {len(result.reshared)} share{'s' if len(result.reshared) != 1 else ''} "
+                "rejected before "
+                f"{'are' if len(result.reshared) != 1 else 'is'} pending again."
+            )
+    already = ""
+    if result.already_shared:
+        pairs = ", ".join(
+            f"{m.image.name} with {m.project.project_id} ({m.get_status_display().lower()})"
+            for m in result.already_shared
+        )
+        already = f"Already shared, unchanged: {pairs}."
+    return done, already
+
+
+def _add_share_problems(form: ProjectIdsForm, error: ConsoleError) -> None:
+    """Put a refused submission's problems on the form: ID problems under the textarea."""
+    if isinstance(error, ShareRefused):
+        for problem in error.problems:
+            form.add_error("project_ids" if problem.project_id else None, str(problem))
+    else:
+        form.add_error(None, str(error))
+
+
+def _share(
+    request: HtmxHttpRequest, form: ProjectIdsForm, images: list[Image]
+) -> ShareResult | None:
+    """Run the share service for a valid form; refusals go onto the form."""
+    try:
+        result = services.image_share(
+            actor=request.user,
+            project=request.project,
+            images=images,
+            project_ids=form.cleaned_data["project_ids"],
+        )
+    except ConsoleError as error:
+        _refuse_role(request, error)
+        _add_share_problems(form, error)
+        return None
+    done, already = _share_summary(result)
+    if done:
+        messages.success(request, done)
+    if already:
+        (messages.info if done else messages.warning)(request, already)
+    return result
+
+
+def _stop_sharing(
+    request: HtmxHttpRequest, form: RecipientSelectionForm, image: Image
+) -> list[ImageMember] | None:
+    """Run the stop-sharing service for a valid form; refusals go onto the form."""
+    try:
+        deleted = services.image_members_delete(
+            actor=request.user,
+            project=request.project,
+            image=image,
+            project_ids=form.cleaned_data["recipients"],
+        )
+    except ConsoleError as error:
+        _refuse_role(request, error)
+        form.add_error(None, str(error))
+        return None
+    ids = ", ".join(m.project.project_id for m in deleted)
+    messages.success(request, f"Stopped sharing {image.name} with {ids}.")
+    return deleted
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def image_share(request: HtmxHttpRequest) -> HttpResponse:
+    """Share Image dialog for one image or a selection, with Stop Sharing for one image."""
+    data = request.POST if request.method == "POST" else request.GET
+    tab = "stop" if data.get("tab") == "stop" else "share"
+    selection = ImageSelectionForm(data, project=request.project)
+    if selection.is_valid():
+        images = list(selection.cleaned_data["image"])
+    elif selection.names_foreign_image():
+        raise Http404("No such image.")
+    else:
+        images = []
+    single = images[0] if len(images) == 1 else None
+    members = _recipients(single) if single else []
+    share_form = ProjectIdsForm()
+    stop_form = RecipientSelectionForm(members=members)
+    done_url = reverse("ims:image_detail", args=[single.pk]) if single else None
+    if request.method == "POST" and images:
+        if tab == "share":
+            share_form = ProjectIdsForm(request.POST)
+            if share_form.is_valid() and _share(request, share_form, images):
+                return _dialog_done(
+                    request, "image-shared", done_url or reverse("ims:private_images")
+                )
+        elif single:
+            stop_form = RecipientSelectionForm(request.POST, members=members)
+            if stop_form.is_valid():
+                if _stop_sharing(request, stop_form, single) is not None:
+                    return _dialog_done(request, "members-deleted", done_url)
+            elif stop_form.names_foreign_recipient():
+                raise Http404("No such recipient.")
+    refusals = [(image, image_share_refusal(image, request.project)) for image in images]
+    context = {
+        "section": "ims",
+        "tab": tab,
+        "images": images,
+        "single": single,
+        "refusals": [(image, refusal) for image, refusal in refusals if refusal],
+        "encrypted": [image for image in images if image.kms_key_id],
+        "members": members,
+        "selection": selection,
+        "selection_query": urlencode([("image", image.pk) for image in images]),
+        "share_form": share_form,
+        "stop_form": stop_form,
+    }
+    return _render_dialog(
+        request,
+        "ims/image_share_dialog.html",
+        context,
+        dialog="share-dialog",
+        panels=["share-panel"],
+    )
+
+
+# --- Image detail, recipients, deletion ---------------------------------------------------
+
+
+@project_required
+@require_safe
+def image_detail(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
+    """An own image's attributes, its recipients and, for full-ECS images, its backups."""
+    image = _own_image(request, image_id)
+    full_ecs = image.image_type == Image.ImageType.FULL_ECS
+    tab = "backups" if request.GET.get("tab") == "backups" and full_ecs else "recipients"
+    backups = list(image.backups.order_by("device")) if full_ecs else []
+    context = {
+        "section": "ims",
+        "image": image,
+        "tab": tab,
+        "share_refusal": image_share_refusal(image, request.project),
+        "members": _recipients(image),
+        "backups": backups,
+        "backup_total": sum(b.size_gb for b in backups),
+    }
+    return render_page(request, "ims/image_detail.html", context, partials=["image-detail-panel"])
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def image_member_add(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
+    """Add Tenant: share an own image with more projects (the same rules as Share)."""
+    image = _own_image(request, image_id)
+    form = ProjectIdsForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and _share(request, form, [image]):
+        return _dialog_done(request, "image-shared", reverse("ims:image_detail", args=[image.pk]))
+    context = {
+        "section": "ims",
+        "image": image,
+        "share_refusal": image_share_refusal(image, request.project),
+        "form": form,
+    }
+    return _render_dialog(
+        request,
+        "ims/image_member_add_dialog.html",
+        context,
+        dialog="member-add-dialog",
+        panels=["member-add-panel"],
+    )
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
+    """Delete recipients of an own image (one row, or all of them), confirmed with Yes."""
+    image = _own_image(request, image_id)
+    members = _recipients(image)
+    if request.method == "POST":
+        form = RecipientSelectionForm(request.POST, members=members)
+        if form.is_valid():
+            if _stop_sharing(request, form, image) is not None:
+                return _dialog_done(
+                    request, "members-deleted", reverse("ims:image_detail", args=[image.pk])
+                )
+        elif form.names_foreign_recipient():
+            raise Http404("No such recipient.")
+    else:
+        # Delete on a row names one recipient; Delete All names none and means everyone.
+        query = QueryDict(mutable=True)
+        query.setlist(
+            "recipients",
+            request.GET.getlist("recipients") or [m.project.project_id for m in members],
+        )
+        form = RecipientSelectionForm(query, members=members)
+        if not form.is_valid() and form.names_foreign_recipient():
+            raise Http404("No such recipient.")
+    chosen = set(form.cleaned_data.get("recipients", [])) if form.is_bound else set()
+    context = {
+        "section": "ims",
+        "image": image,
+        "form": form,
+        "members": members,
+        "chosen": chosen,
+    }
+    return _render_dialog(
+        request,
+        "ims/image_members_delete_dialog.html",
+        context,
+        dialog="members-delete-dialog",
+        panels=["members-delete-panel"],
+    )
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def image_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
+    """Delete an own image, confirmed with Yes; recipients lose it, servers stay (D11)."""
+    image = _own_image(request, image_id)
+    error = None
+    if request.method == "POST":
+        try:
+            members = services.image_delete(
+                actor=request.user, project=request.project, image=image
+            )
+        except ConsoleError as refused:
+            _refuse_role(request, refused)
+            error = refused
+        else:
+            lost = f" {len(members)} recipient{'s' if len(members) != 1 else ''} lost it."
+            messages.success(request, f"Image {image.name} deleted.{lost if members else ''}")
+            target = _back_to_list(request)
+            if request.htmx:
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+    context = {
+        "section": "ims",
+        "image": image,
+        "members": _recipients(image),
+        "servers": Server.objects.for_project(request.project).filter(image=image).count(),
+        "error": error,
+    }
+    return _render_dialog(
+        request,
+        "ims/image_delete_dialog.html",
+        context,
+        dialog="image-delete-dialog",
+        panels=["image-delete-panel"],
+    )
+
+
+def _back_to_list(request: HtmxHttpRequest) -> str:
+    """The Private Images list the user came from (with its filters), else the plain list."""
+    private = reverse("ims:private_images")
+    current = request.htmx.current_url if request.htmx else None
+    if current:
+        parts = urlsplit(current)
+        if parts.path == private:
+            return f"{private}?{parts.query}" if parts.query else private
+    return private

@@ -1,0 +1,116 @@
+"""IMS forms.
+
+Sharer side (Private and Public Images tabs, the Share Image dialog, recipients): the
+classes below named Private*, Public*, ImageSelection*, ProjectIds*, ImageShare* and
+Recipient*. Other areas add their own classes with their own names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from console.models import Project
+from ims.models import Image, ImageMember
+from ims.services import MAX_PROJECT_IDS_PER_SHARE, normalize_project_ids
+
+# Commas separate the IDs; spaces, tabs and line breaks around them are tolerated.
+PROJECT_ID_SEPARATORS = re.compile(r"[\s,]+")
+# Error codes of a multiple-choice field given a value outside its queryset or choices.
+FOREIGN_VALUE_CODES = ("invalid_choice", "invalid_pk_value", "invalid_list")
+
+
+def parse_project_ids(text: str) -> list[str]:
+    """Split the Project ID textarea into IDs."""
+    return normalize_project_ids(PROJECT_ID_SEPARATORS.split(text or ""))
+
+
+class PrivateImageFilterForm(forms.Form):
+    """Search, image type filter and paging of the Private Images tab."""
+
+    q = forms.CharField(required=False, max_length=128, label="Image name")
+    type = forms.ChoiceField(
+        required=False,
+        label="Image type",
+        choices=[("", "All images"), *Image.ImageType.choices],
+    )
+    page = forms.CharField(required=False, max_length=12)
+
+
+class PublicImageFilterForm(forms.Form):
+    """Search and paging of the Public Images tab."""
+
+    q = forms.CharField(required=False, max_length=128, label="Image name")
+    page = forms.CharField(required=False, max_length=12)
+
+
+class ImageSelectionForm(forms.Form):
+    """The project's private images a Share Image dialog is about (query or hidden inputs)."""
+
+    image = forms.ModelMultipleChoiceField(
+        queryset=Image.objects.none(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": "Select one or more images in the list first."},
+    )
+
+    def __init__(self, *args: object, project: Project, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["image"].queryset = (
+            Image.objects.owned_by(project).select_related("kms_key").order_by("name")
+        )
+
+    def names_foreign_image(self) -> bool:
+        """Whether an image ID is not one of the project's images (answered with 404)."""
+        return any(self.has_error("image", code) for code in FOREIGN_VALUE_CODES)
+
+
+class ProjectIdsForm(forms.Form):
+    """Recipients typed into the Share Image or Add Tenant dialog."""
+
+    project_ids = forms.CharField(
+        label="Project ID",
+        max_length=10_000,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "placeholder": "Separate multiple project IDs with commas (,).",
+                "spellcheck": "false",
+                "autocomplete": "off",
+            }
+        ),
+        error_messages={"required": "Enter one or more project IDs."},
+    )
+
+    def clean_project_ids(self) -> list[str]:
+        """Split the IDs; at most 100 per submission."""
+        ids = parse_project_ids(self.cleaned_data["project_ids"])
+        if not ids:
+            raise forms.ValidationError("Enter one or more project IDs.", code="required")
+        if len(ids) > MAX_PROJECT_IDS_PER_SHARE:
+            raise forms.ValidationError(
+                f"Enter at most {MAX_PROJECT_IDS_PER_SHARE} project IDs at a time; "
+                f"you entered {len(ids)}.",
+                code="too_many",
+            )
+        return ids
+
+
+class RecipientSelectionForm(forms.Form):
+    """Recipients of one image to stop sharing with, by project ID."""
+
+    recipients = forms.MultipleChoiceField(
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one project to stop sharing with."},
+    )
+
+    def __init__(self, *args: object, members: list[ImageMember], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].choices = [
+            (m.project.project_id, m.project.project_id) for m in members
+        ]
+
+    def names_foreign_recipient(self) -> bool:
+        """Whether a project ID is not a recipient of the image (answered with 404)."""
+        return any(self.has_error("recipients", code) for code in FOREIGN_VALUE_CODES)

@@ -1,0 +1,102 @@
+"""Replicate Image: copy an own or accepted shared image into a private image (D9)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import trigger_client_event
+
+from console.decorators import project_required
+from console.errors import ConsoleError
+from console.forms import ImageReplicateForm
+from console.htmx import HtmxHttpRequest
+from console.models import Key
+from console.services import image_use_refusal
+from console.views.compute import add_service_error
+from ims import services
+from ims.models import Image, ImageMember
+from ims.views.shared import tab_context
+
+
+def _render(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
+    """The dialog swapped into #dialogs for htmx, else the page around it."""
+    if request.htmx:
+        response = TemplateResponse(request, "ims/image_replicate.html#replicate-dialog", context)
+        response["HX-Retarget"] = "#dialogs"
+        response["HX-Reswap"] = "innerHTML"
+    else:
+        response = TemplateResponse(request, "ims/image_replicate.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
+    """Replicate Image dialog: name, description and, for encrypted images, own key."""
+    project = request.project
+    image = get_object_or_404(
+        Image.objects.visible_to(project).select_related("owner__tenant", "kms_key"), pk=image_id
+    )
+    shared = image.owner_id not in (None, project.pk)
+    member_status = None
+    key_granted = None
+    if shared:
+        member = (
+            ImageMember.objects.filter(image=image, project=project)
+            .with_key_access(project.tenant_id)
+            .first()
+        )
+        member_status, key_granted = member.status, member.key_granted
+    refusal = image_use_refusal(
+        project=project,
+        image=image,
+        use="replicate",
+        member_status=member_status,
+        key_granted=key_granted,
+    )
+    form = ImageReplicateForm(
+        request.POST if request.method == "POST" else None, project=project, image=image
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.image_replicate(
+                actor=request.user,
+                project=project,
+                image=image,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                kms_key=form.cleaned_data["kms_key"],
+            )
+        except ConsoleError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Replication of {image.name} started; the copy appears under Private Images.",
+            )
+            if not request.htmx:
+                return redirect("ims:private_images")
+            response = HttpResponse(content_type="text/html; charset=utf-8")
+            response["HX-Reswap"] = "none"
+            trigger_client_event(response, "modal-close")
+            trigger_client_event(response, "image-replicated")
+            return response
+    keys = (
+        Key.objects.for_project(project)
+        .custom()
+        .filter(state=Key.State.ENABLED)
+        .order_by("alias", "pk")
+    )
+    context = tab_context(request, "shared" if shared else "private") | {
+        "image": image,
+        "form": form,
+        "refusal": refusal,
+        "keys": list(keys) if image.encrypted else [],
+        "max_gb": Image.MAX_REPLICATION_GB,
+    }
+    return _render(request, context)
