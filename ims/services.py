@@ -41,7 +41,7 @@ def full_ecs_required_gb(members: Iterable[ImageMember]) -> int:
     return int(total)
 
 
-def vault_refusal(vault: Vault, *, required_gb: int, used_gb: int | None = None) -> ImsError | None:
+def vault_refusal(vault: Vault, *, required_gb: int) -> ImsError | None:
     """Why `vault` cannot take full-ECS backups of `required_gb` (D5), or None if it can."""
     if vault.resource_type != Vault.ResourceType.SERVER:
         return ImsError(
@@ -55,7 +55,7 @@ def vault_refusal(vault: Vault, *, required_gb: int, used_gb: int | None = None)
         )
     if vault.status != Vault.Status.AVAILABLE:
         return ImsError("IMG.0188", f"{vault.name} is {vault.get_status_display().lower()}.")
-    free = vault.capacity_gb - (vault.used() if used_gb is None else used_gb)
+    free = vault.free()
     if free < required_gb:
         return ImsError(
             "IMG.0182", f"{vault.name} has {free} GB free; {required_gb} GB are required."
@@ -86,6 +86,14 @@ class ShareAnswer:
     unchanged: list[ImageMember]
 
 
+def _answer_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    ids = kw.get("member_ids")
+    return "", "all pending shares" if ids is None else f"shares {sorted(ids)}"
+
+
+@trace_refusals(
+    service="IMS", operation="updateMember", resource_type="image", resource=_answer_resource
+)
 @transaction.atomic
 def shares_accept(
     *,
@@ -135,6 +143,9 @@ def shares_accept(
     return ShareAnswer(changed=todo, unchanged=[m for m in members if m not in todo])
 
 
+@trace_refusals(
+    service="IMS", operation="updateMember", resource_type="image", resource=_answer_resource
+)
 @transaction.atomic
 def shares_reject(*, actor: User, project: Project, member_ids: Iterable[int]) -> ShareAnswer:
     """Reject pending or accepted shares of `project`; their vault backups are released.

@@ -108,7 +108,9 @@ class TestAccept:
                 actor=world.readonly_user, project=world.recipient_de, member_ids=[member.pk]
             )
         assert statuses(member) == [PENDING]
-        assert not Trace.objects.exists()
+        assert not Trace.objects.filter(result="success").exists()
+        failed = Trace.objects.get(result="failed")
+        assert failed.operation == "updateMember" and failed.detail["error"]
 
 
 class TestAcceptFullEcs:
@@ -237,7 +239,9 @@ class TestAcceptFullEcs:
                 vault=vault,
             )
         assert statuses(plain, full) == [PENDING, PENDING]
-        assert not Trace.objects.exists()
+        assert not Trace.objects.filter(result="success").exists()
+        failed = Trace.objects.get(result="failed")
+        assert failed.operation == "updateMember" and failed.detail["error"]
 
     def test_a_batch_without_full_ecs_images_needs_no_vault(self, world):
         a = share(world)

@@ -69,7 +69,8 @@ def test_two_accepts_racing_for_the_last_free_capacity(world, attempt):
     assert Vault.objects.with_usage().get(pk=vault.pk).used_gb == 60
     statuses = sorted(ImageMember.objects.values_list("status", flat=True))
     assert statuses == ["accepted", "pending"]
-    assert Trace.objects.filter(operation="updateMember").count() == 1
+    assert Trace.objects.filter(operation="updateMember", result="success").count() == 1
+    assert Trace.objects.filter(operation="updateMember", result="failed").count() == 1
 
 
 @pytest.mark.parametrize("attempt", range(3))
