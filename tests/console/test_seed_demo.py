@@ -333,3 +333,14 @@ def test_every_row_is_valid(demo):
         for model in apps.get_app_config(label).get_models():
             for obj in model._default_manager.all():
                 obj.full_clean()
+
+
+def test_seed_keeps_an_existing_default_region(db):
+    from django.core.management import call_command
+
+    from console.models import Region
+
+    Region.objects.create(code="ap-sg", name="AP-Singapore", is_default=True)
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert list(Region.objects.filter(is_default=True).values_list("code", flat=True)) == ["ap-sg"]
+    assert Region.objects.filter(code__in=["eu-de", "eu-nl"]).count() == 2

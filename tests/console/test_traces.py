@@ -56,11 +56,14 @@ class TestTraceList:
         assert names("") == ["a", "b", "c", "d"]
 
     def test_operation_choices_are_the_tenants_own(self, world, recipient_client):
-        trace(world.recipient_de, operation="createVolume")
+        trace(world.recipient_de, operation="createVolume", service="EVS")
+        trace(world.recipient_nl, operation="createVolume", service="EVS")
         trace(world.sharer_de, operation="deleteMember")
         form = recipient_client.get(URL).context["form"]
         operations = [value for value, _ in form.fields["operation"].choices]
-        assert "createVolume" in operations and "deleteMember" not in operations
+        assert operations == ["", "createVolume"]
+        services = [value for value, _ in form.fields["service"].choices]
+        assert services.count("EVS") == 1
 
     def test_invalid_filters_are_ignored_with_a_message(self, world, recipient_client):
         trace(world.recipient_de, resource_name="a")

@@ -195,6 +195,8 @@ class Command(BaseCommand):
         Image.objects.filter(owner__isnull=True, name__in=[p[0] for p in PUBLIC_IMAGES]).delete()
 
     def _region(self, code: str, name: str, default: bool, zones: list[str]) -> Region:
+        # An install whose operators already chose a default region keeps it.
+        default = default and not Region.objects.filter(is_default=True).exists()
         region, _ = Region.objects.get_or_create(
             code=code,
             defaults={"name": name, "is_default": default, "availability_zones": zones},
