@@ -659,27 +659,30 @@ def key_grant_create(
 def key_grant_revoke(*, actor: User, project: Project, grant: KeyGrant) -> None:
     """Revoke a grant; encrypted images shared with that tenant become unavailable (D10)."""
     ensure_can_change(actor)
+    gone = InputRefused("The grant does not exist; it may have been revoked already.")
+    found = KeyGrant.objects.filter(pk=grant.pk, key__project=project).values("key").first()
+    if found is None:
+        raise gone
+    # Key before grant, the order the follow-ups lock them in, so the two never deadlock.
+    key = Key.objects.select_for_update().get(pk=found["key"])
     locked = (
-        KeyGrant.objects.select_for_update()
-        .filter(pk=grant.pk, key__project=project)
-        .values("pk", "grant_id", "key__alias", "key__key_id", "grantee__account_id")
+        KeyGrant.objects.select_for_update(of=("self",))
+        .select_related("grantee")
+        .filter(pk=grant.pk, key=key)
         .first()
     )
     if locked is None:
-        raise InputRefused("The grant does not exist; it may have been revoked already.")
-    KeyGrant.objects.filter(pk=locked["pk"]).delete()
+        raise gone
+    locked.delete()
     trace_record(
         actor=actor,
         project=project,
         operation="revokeGrant",
         resource_type="grant",
-        resource_id=locked["grant_id"],
-        resource_name=locked["key__alias"],
+        resource_id=locked.grant_id,
+        resource_name=key.alias,
         service="KMS",
-        detail={
-            "key_id": str(locked["key__key_id"]),
-            "grantee_account_id": locked["grantee__account_id"],
-        },
+        detail={"key_id": str(key.key_id), "grantee_account_id": locked.grantee.account_id},
     )
 
 
