@@ -413,11 +413,15 @@ def _server_power(*, actor: User, project: Project, server: Server, to: str) -> 
     return server
 
 
+def _server_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    return kw["server"].server_id, kw["server"].name
+
+
 @trace_refusals(
     service="ECS",
     operation="stopServer",
     resource_type="server",
-    resource=lambda kw: (kw["server"].server_id, kw["server"].name),
+    resource=_server_resource,
 )
 @transaction.atomic
 def server_stop(*, actor: User, project: Project, server: Server) -> Server:
@@ -429,7 +433,7 @@ def server_stop(*, actor: User, project: Project, server: Server) -> Server:
     service="ECS",
     operation="startServer",
     resource_type="server",
-    resource=lambda kw: (kw["server"].server_id, kw["server"].name),
+    resource=_server_resource,
 )
 @transaction.atomic
 def server_start(*, actor: User, project: Project, server: Server) -> Server:
@@ -441,7 +445,7 @@ def server_start(*, actor: User, project: Project, server: Server) -> Server:
     service="ECS",
     operation="changeOS",
     resource_type="server",
-    resource=lambda kw: (kw["server"].server_id, kw["server"].name),
+    resource=_server_resource,
 )
 @transaction.atomic
 def server_change_os(*, actor: User, project: Project, server: Server, image: Image) -> Server:

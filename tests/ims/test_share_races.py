@@ -4,16 +4,14 @@ These run on every backend; on PostgreSQL (CI's second run) they exercise the ro
 taken with select_for_update, on SQLite the immediate write transactions.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from console.models import Trace
 from ims.errors import ImsError
 from ims.models import ImageMember
 from ims.services import shares_accept, shares_reject
 from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
+from tests.races import race
 from vaults.models import Backup, Vault
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,28 +23,6 @@ def full_ecs_share(world, size):
     )
     ImageBackupFactory(image=member.image, size_gb=size, device="/dev/vda")
     return member
-
-
-def race(*calls):
-    """Run the calls at the same moment in threads; return each one's result or error."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # the outcome under test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -4,40 +4,16 @@ These run on every backend; on PostgreSQL they exercise select_for_update on the
 rows, on SQLite the immediate write transactions.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from console.ids import new_hex32
 from console.models import Message, Project, Tenant
 from ims.models import ImageMember
 from ims.services import ShareRefused, image_share
 from tests.factories import ImageFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    """Run the calls at the same moment in threads; return each one's result or error."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # the outcome under test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def new_projects(region, count):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from console.errors import RoleRefused
 from console.models import Trace
 from ims.models import ImageMember
 from tests.factories import BackupFactory, ImageMemberFactory, ProjectFactory, VaultFactory
+from tests.races import race
 from vaults.models import Backup, Vault
 from vaults.services import (
     VaultCapacityInvalid,
@@ -240,28 +238,6 @@ class TestVaultDelete:
         with pytest.raises(VaultNotFound):
             vault_delete(actor=world.recipient_user, vault=vault)
         assert Vault.objects.filter(pk=vault.pk).exists()
-
-
-def race(*calls):
-    """Run the calls at the same moment in threads; return each one's result or error."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # the outcome under test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
