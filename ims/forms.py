@@ -1,9 +1,4 @@
-"""IMS forms.
-
-Sharer side (Private and Public Images tabs, the Share Image dialog, recipients): the
-classes below named Private*, Public*, ImageSelection*, ProjectIds*, ImageShare* and
-Recipient*. Other areas add their own classes with their own names.
-"""
+"""IMS forms: the owner's tabs and dialogs, and the recipient's Images Shared with Me."""
 
 from __future__ import annotations
 
@@ -114,3 +109,39 @@ class RecipientSelectionForm(forms.Form):
     def names_foreign_recipient(self) -> bool:
         """Whether a project ID is not a recipient of the image (answered with 404)."""
         return any(self.has_error("recipients", code) for code in FOREIGN_VALUE_CODES)
+
+
+class SharedListFilterForm(forms.Form):
+    """Search, filter and paging of the shared lists."""
+
+    VIEWS = [("accepted", "Accepted"), ("rejected", "Rejected Images")]
+
+    q = forms.CharField(required=False, max_length=128, label="Image name")
+    type = forms.ChoiceField(
+        required=False,
+        label="Image type",
+        choices=[("", "All images"), *Image.ImageType.choices],
+    )
+    view = forms.ChoiceField(required=False, choices=VIEWS)
+    page = forms.CharField(required=False, max_length=12)
+
+
+class MemberSelectionForm(forms.Form):
+    """The shares an action applies to: chosen rows, or every pending share."""
+
+    members = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    all = forms.BooleanField(required=False)
+    vault = forms.UUIDField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Any integer is a well-formed choice; whether it is this project's share is
+        # decided by the view, which answers 404 for anything else (D13).
+        self.fields["members"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self) -> dict[str, object]:
+        """Require a selection unless the action is for every pending share."""
+        data = super().clean()
+        if not data.get("all") and not data.get("members"):
+            raise forms.ValidationError("Select at least one image.")
+        return data

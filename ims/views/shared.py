@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -19,6 +18,7 @@ from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused
 from console.htmx import HtmxHttpRequest, render_page
 from console.models import Project
+from ims.forms import MemberSelectionForm, SharedListFilterForm
 from ims.models import Image, ImageMember
 from ims.services import full_ecs_required_gb, shares_accept, shares_reject, vault_refusal
 from vaults.models import Vault
@@ -36,42 +36,6 @@ def tab_context(
     return {"section": "ims", "tab": tab, "pending_count": pending_count}
 
 
-class SharedListFilter(forms.Form):
-    """Search, filter and paging of the shared lists."""
-
-    VIEWS = [("accepted", "Accepted"), ("rejected", "Rejected Images")]
-
-    q = forms.CharField(required=False, max_length=128, label="Image name")
-    type = forms.ChoiceField(
-        required=False,
-        label="Image type",
-        choices=[("", "All images"), *Image.ImageType.choices],
-    )
-    view = forms.ChoiceField(required=False, choices=VIEWS)
-    page = forms.CharField(required=False, max_length=12)
-
-
-class MemberSelectionForm(forms.Form):
-    """The shares an action applies to: chosen rows, or every pending share."""
-
-    members = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
-    all = forms.BooleanField(required=False)
-    vault = forms.UUIDField(required=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        # Any integer is a well-formed choice; whether it is this project's share is
-        # decided by the view, which answers 404 for anything else (D13).
-        self.fields["members"].valid_value = lambda value: str(value).isdigit()
-
-    def clean(self) -> dict[str, object]:
-        """Require a selection unless the action is for every pending share."""
-        data = super().clean()
-        if not data.get("all") and not data.get("members"):
-            raise forms.ValidationError("Select at least one image.")
-        return data
-
-
 def _list_params(request: HtmxHttpRequest) -> QueryDict:
     """Query of the list being shown: the request's, or for an htmx action the page's URL."""
     if request.method == "GET":
@@ -87,7 +51,7 @@ def _list_params(request: HtmxHttpRequest) -> QueryDict:
 def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     """Everything the Images Shared with Me page shows, in a constant number of queries."""
     project: Project = request.project
-    params = SharedListFilter(_list_params(request))
+    params = SharedListFilterForm(_list_params(request))
     filters = params.cleaned_data if params.is_valid() else {}
     view = filters.get("view") or "accepted"
     pending = list(
