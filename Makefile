@@ -10,11 +10,12 @@ PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test lint format migrate seed clean help
+.PHONY: run test bench lint format migrate seed clean help
 
 help:
 	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make bench - time the list pages with thousands of images"
 	@echo "make lint  - ruff check and format check"
 
 $(VENV)/.python-ok:
@@ -51,6 +52,9 @@ run: seed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(PY) -m tests.benchmarks.bench_pages
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

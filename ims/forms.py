@@ -124,6 +124,7 @@ class SharedListFilterForm(forms.Form):
     )
     view = forms.ChoiceField(required=False, choices=VIEWS)
     page = forms.CharField(required=False, max_length=12)
+    pending_page = forms.CharField(required=False, max_length=12)
 
 
 class MemberSelectionForm(forms.Form):

@@ -24,6 +24,7 @@ from ims.services import full_ecs_required_gb, shares_accept, shares_reject, vau
 from vaults.models import Vault
 
 PAGE_SIZE = 10
+PENDING_PAGE_SIZE = 10
 SHARED_PARTIALS = ["banner", "shared-list", "accepted-images", "rejected-images"]
 
 
@@ -54,13 +55,15 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     params = SharedListFilterForm(_list_params(request))
     filters = params.cleaned_data if params.is_valid() else {}
     view = filters.get("view") or "accepted"
-    pending = list(
+    pending_members = (
         ImageMember.objects.for_project(project)
         .pending()
         .with_image()
         .with_backup_total()
         .order_by("-created", "-pk")
     )
+    # The banner pages too: a project may have thousands of shares waiting.
+    pending = Paginator(pending_members, PENDING_PAGE_SIZE).get_page(filters.get("pending_page"))
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
     if filters.get("q"):
@@ -70,7 +73,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
     page = Paginator(members, PAGE_SIZE).get_page(filters.get("page"))
     query = {k: v for k, v in filters.items() if v and k in ("q", "type", "view")}
-    return tab_context(request, "shared", pending_count=len(pending)) | {
+    return tab_context(request, "shared", pending_count=pending.paginator.count) | {
         "pending": pending,
         "page": page,
         "view": view,

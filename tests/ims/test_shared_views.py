@@ -94,6 +94,16 @@ class TestSharedImagesPage:
         assert "Total records: 12" in body and "1 / 2" in body
         assert "2 / 2" in recipient_client.get(URL, {"page": 2}).content.decode()
 
+    def test_banner_pages_through_many_pending_shares(self, world, recipient_client):
+        for i in range(12):
+            share(world, name=f"pending-{i:02d}")
+        body = recipient_client.get(URL).content.decode()
+        banner = body.split('id="banner"')[1].split("</section>")[0]
+        assert banner.count("Select pending-") == 10
+        assert "shared 12 images with you" in banner and "1–10 of 12 waiting" in banner
+        second = recipient_client.get(URL, {"pending_page": 2}, headers=htmx("banner"))
+        assert second.content.decode().count("Select pending-") == 2
+
     def test_empty_state_reminds_to_check_the_region(self, world, recipient_client):
         body = recipient_client.get(URL).content.decode()
         assert "check the region selected" in body
@@ -125,10 +135,10 @@ class TestSharedImagesPage:
             ImageMember(image=img, project=world.recipient_de, status=statuses[i % 3])
             for i, img in enumerate(images)
         )
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             response = recipient_client.get(URL)
         assert response.status_code == 200
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             recipient_client.get(URL, headers=htmx("banner"))
 
 
