@@ -9,16 +9,23 @@ from ims.models import Image, ImageMember
 BETA_ACCOUNT = stable_hex32("account", "Beta Apps")
 
 
-def accept(name: str) -> None:
-    """The recipient's accept UI is another area's; these walks start after accepting."""
-    ImageMember.objects.filter(image__name=name, project__tenant__name="Beta Apps").update(
-        status="accepted"
+def accept(page, name: str) -> None:
+    """Accept a pending share from the banner of Images Shared with Me."""
+    page.goto("/ims/")
+    page.locator("#banner").get_by_label(f"Select {name}").check()
+    page.locator("#banner").get_by_role("button", name="Accept", exact=True).click()
+    expect(page.locator(f"#accepted-table tr[data-image='{name}']")).to_be_visible()
+    assert (
+        ImageMember.objects.get(
+            image__name=name, project__tenant__name="Beta Apps", project__region__code="eu-de"
+        ).status
+        == "accepted"
     )
 
 
 def test_replica_with_own_key_survives_the_owner_revoking_the_grant(new_page):
-    accept("enc-ubuntu")
     bob = new_page("bob")
+    accept(bob, "enc-ubuntu")
 
     # Bob replicates enc-ubuntu with his own key beta-cmk.
     bob.goto("/ims/")
@@ -68,8 +75,8 @@ def test_replica_with_own_key_survives_the_owner_revoking_the_grant(new_page):
 
 
 def test_bob_creates_a_data_disk_from_data_archive(new_page):
-    accept("data-archive")
     bob = new_page("bob")
+    accept(bob, "data-archive")
     bob.goto("/ims/")
     bob.locator("tr[data-image='data-archive']").get_by_role(
         "link", name="Create Data Disk"
