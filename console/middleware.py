@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 
 from console.models import Project
 
@@ -44,6 +45,19 @@ class CurrentProjectMiddleware:
             if request.project:
                 request.region = request.project.region
         return self.get_response(request)
+
+
+class HtmxVaryMiddleware:
+    """Mark every response as varying on HX-Request: many views answer htmx with a partial."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Add the Vary header."""
+        response = self.get_response(request)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 class HtmxMessagesMiddleware:

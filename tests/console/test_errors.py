@@ -169,3 +169,8 @@ def test_unexpected_exception_shows_the_500_page(world, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
     assert "unexpected" not in response.content.decode()
+
+
+def test_every_response_varies_on_hx_request(client):
+    response = client.get("/login/")
+    assert "HX-Request" in response["Vary"]
