@@ -171,6 +171,6 @@ def test_unexpected_exception_shows_the_500_page(world, monkeypatch):
     assert "unexpected" not in response.content.decode()
 
 
-def test_every_response_varies_on_hx_request(client):
+def test_every_response_varies_on_hx_request(client, db):
     response = client.get("/login/")
     assert "HX-Request" in response["Vary"]
