@@ -344,3 +344,19 @@ def test_seed_keeps_an_existing_default_region(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert list(Region.objects.filter(is_default=True).values_list("code", flat=True)) == ["ap-sg"]
     assert Region.objects.filter(code__in=["eu-de", "eu-nl"]).count() == 2
+
+
+def test_seed_leaves_the_audit_trail_of_the_seeded_shares(db):
+    from django.core.management import call_command
+
+    from console.models import Trace
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    acme = Trace.objects.filter(tenant__name="Acme Images", operation="addMember")
+    assert acme.count() == 8 and {t.user_name for t in acme} == {"alice"}
+    beta = Trace.objects.filter(tenant__name="Beta Apps", operation="updateMember")
+    assert sorted((t.resource_name, t.detail["status"]) for t in beta) == [
+        ("legacy-centos7", "rejected"),
+        ("win2022-sql", "accepted"),
+    ]

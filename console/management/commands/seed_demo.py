@@ -9,6 +9,7 @@ from django.db import transaction
 
 from console.ids import stable_hex32
 from console.models import Disk, Key, KeyGrant, Message, Project, Region, Server, Tenant, User
+from console.services import trace_record
 from ims.models import Image, ImageBackup, ImageMember
 from vaults.models import Vault
 
@@ -133,14 +134,19 @@ class Command(BaseCommand):
             size_gb="2.55",
         )
 
+        alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
         created_de = 0
         for status, names in BETA_DE_SHARES.items():
             for name in names:
-                _, created = ImageMember.objects.get_or_create(
+                member, created = ImageMember.objects.get_or_create(
                     image=images[name], project=beta_de, defaults={"status": status}
                 )
+                if created:
+                    self._trace_history(member, sharer=alice, recipient=bob)
                 created_de += created and status == ImageMember.Status.PENDING
-        _, created_nl = ImageMember.objects.get_or_create(image=nl_centos, project=beta_nl)
+        member, created_nl = ImageMember.objects.get_or_create(image=nl_centos, project=beta_nl)
+        if created_nl:
+            self._trace_history(member, sharer=alice, recipient=bob)
         if created_de:
             Message.objects.create(
                 project=beta_de,
@@ -188,6 +194,26 @@ class Command(BaseCommand):
                 status=Disk.Status.IN_USE,
             )
         self.stdout.write(self.style.SUCCESS("Demo world ready. Password: " + PASSWORD))
+
+    def _trace_history(self, member: ImageMember, *, sharer: User, recipient: User) -> None:
+        """The audit trail a share in this state would have left."""
+        image = member.image
+        common = {"resource_type": "image", "resource_id": image.pk, "resource_name": image.name}
+        trace_record(
+            actor=sharer,
+            project=image.owner,
+            operation="addMember",
+            detail={"project_id": member.project.project_id, "status": "pending"},
+            **common,
+        )
+        if member.status != ImageMember.Status.PENDING:
+            trace_record(
+                actor=recipient,
+                project=member.project,
+                operation="updateMember",
+                detail={"project_id": member.project.project_id, "status": member.status},
+                **common,
+            )
 
     def _wipe(self) -> None:
         Tenant.objects.filter(name__in=TENANTS).delete()
