@@ -20,10 +20,7 @@ from ims.models import Image, ImageBackup, ImageMember
 def ensure_can_change(actor: User) -> None:
     """Refuse changes by a read-only user."""
     if not actor.can_change:
-        raise RoleRefused(
-            "Your role is read-only: you can view resources but not change them "
-            "(IMG.0026 The role is invalid)."
-        )
+        raise RoleRefused("Your role is read-only: you can view resources but not change them.")
 
 
 def trace_record(

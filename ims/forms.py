@@ -72,6 +72,7 @@ class ProjectIdsForm(forms.Form):
                 "placeholder": "Separate multiple project IDs with commas (,).",
                 "spellcheck": "false",
                 "autocomplete": "off",
+                "autofocus": True,
             }
         ),
         error_messages={"required": "Enter one or more project IDs."},

@@ -52,7 +52,7 @@ def _refuse(request: HtmxHttpRequest, form: forms.Form, error: ConsoleError) -> 
     if isinstance(error, VaultNotFound):
         raise Http404(error.message)
     if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(error.message)
+        raise PermissionDenied(str(error))
     form.add_error(getattr(error, "field", None), error.message)
 
 

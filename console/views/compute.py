@@ -211,7 +211,7 @@ def _server_power(
         action(actor=request.user, project=request.project, server=server)
     except RoleRefused as error:
         if not request.htmx:
-            raise PermissionDenied(error.message) from error
+            raise PermissionDenied(str(error)) from error
         messages.error(request, str(error))
     except ConsoleError as error:
         messages.error(request, str(error))

@@ -62,7 +62,7 @@ def _dialog(
 def _refused(request: HtmxHttpRequest, error: ConsoleError) -> None:
     """Say why a change was refused; a read-only user gets the 403 page without htmx."""
     if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(error.message)
+        raise PermissionDenied(str(error))
     messages.error(request, str(error))
 
 

@@ -72,7 +72,7 @@ def _dialog_done(request: HtmxHttpRequest, event: str, fallback_url: str) -> Htt
 def _refuse_role(request: HtmxHttpRequest, error: ConsoleError) -> None:
     """Without htmx a read-only user's change attempt gets the 403 page naming why."""
     if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(error.message)
+        raise PermissionDenied(str(error))
 
 
 def _own_image(request: HtmxHttpRequest, image_id: object) -> Image:

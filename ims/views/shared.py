@@ -190,7 +190,7 @@ def _back_url(request: HtmxHttpRequest) -> str:
 def _refuse(request: HtmxHttpRequest, error: ConsoleError) -> HttpResponse:
     """A refused action: nothing changed; say why."""
     if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(error.message)
+        raise PermissionDenied(str(error))
     messages.error(request, str(error))
     return _refreshed(request)
 

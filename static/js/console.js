@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // Back and Forward reload the page instead of restoring htmx's snapshot of it, which would
+  // show lists and messages as they were before later accepts, rejects and shares.
+  if (window.htmx) {
+    window.htmx.config.historyCacheSize = 0;
+    window.htmx.config.refreshOnHistoryMiss = true;
+  }
+
   // Elements matching `selector` in root, root itself included (htmx:load passes the
   // swapped-in element, which is often the dialog itself).
   function within(root, selector) {
@@ -17,12 +24,31 @@
     within(root, "dialog[data-onload-showmodal]").forEach(function (dialog) {
       if (!dialog.open && dialog.isConnected) { dialog.showModal(); }
     });
+    // A form re-rendered inside an open dialog (invalid input, a tab) took the focused
+    // element with it; keyboard and screen-reader users would be left on <body>.
+    var dialog = root.closest ? root.closest("dialog[open]") : null;
+    if (dialog && !dialog.contains(document.activeElement)) {
+      var field = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("[autofocus]")
+        || dialog.querySelector(".dialog-body :is(input:not([type=hidden]), textarea, select):not([disabled])");
+      (field || dialog).focus();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
 
+  // Drop-down menus (<details>): a click outside or on one of their items closes them, so a
+  // menu does not stay open behind the dialog or page its item opened.
+  var MENUS = "details.menu, details.row-more";
+  function closeMenus(keep) {
+    document.querySelectorAll("details.menu[open], details.row-more[open]").forEach(function (menu) {
+      if (menu !== keep) { menu.open = false; }
+    });
+  }
+
   document.addEventListener("click", function (event) {
+    var menu = event.target.closest(MENUS);
+    closeMenus(menu && event.target.closest("summary") ? menu : null);
     var dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) { dismiss.closest(".alert").remove(); return; }
     var closer = event.target.closest("[data-close-dialog]");
@@ -92,6 +118,40 @@
     close.setAttribute("aria-label", "Dismiss"); close.textContent = "\u00d7";
     alert.appendChild(span); alert.appendChild(close); box.appendChild(alert);
   });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector("details.menu[open], details.row-more[open]");
+    if (open) { closeMenus(null); open.querySelector("summary").focus(); }
+  });
+
+  // Row menus sit in tables that scroll sideways; a fixed position keeps the scroll box from
+  // cutting them off. Opened upwards when there is no room below; they follow their row when
+  // the page or the table scrolls.
+  function placeRowMenu(menu) {
+    var list = menu.querySelector("ul");
+    if (!list) { return; }
+    if (!menu.open) { list.removeAttribute("style"); return; }
+    var anchor = menu.querySelector("summary").getBoundingClientRect();
+    list.style.position = "fixed";
+    list.style.zIndex = "40";
+    list.style.left = "auto";
+    list.style.right = Math.max(8, document.documentElement.clientWidth - anchor.right) + "px";
+    var top = anchor.bottom + 4;
+    if (top + list.offsetHeight > window.innerHeight && anchor.top - 4 - list.offsetHeight > 0) {
+      top = anchor.top - 4 - list.offsetHeight;
+    }
+    list.style.top = top + "px";
+  }
+  var ROW_MENUS = "details.op-menu, details.row-more";
+  document.addEventListener("toggle", function (event) {
+    if (event.target.matches && event.target.matches(ROW_MENUS)) { placeRowMenu(event.target); }
+  }, true);
+  function placeOpenRowMenus() {
+    document.querySelectorAll("details.op-menu[open], details.row-more[open]").forEach(placeRowMenu);
+  }
+  window.addEventListener("scroll", placeOpenRowMenus, true);
+  window.addEventListener("resize", placeOpenRowMenus);
 
   document.addEventListener("modal-close", function () {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });

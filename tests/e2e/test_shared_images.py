@@ -16,6 +16,8 @@ def beta_status(name, region="eu-de"):
 
 def test_bob_accepts_rejects_and_accepts_again(new_page):
     page = new_page("bob")
+    console_errors = []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
     page.goto("/ims/")
     banner = page.locator("#banner")
     for name in EU_DE_PENDING:
@@ -23,10 +25,18 @@ def test_bob_accepts_rejects_and_accepts_again(new_page):
     expect(banner.get_by_label("Select nl-centos")).to_have_count(0)
     expect(page.get_by_test_id("pending-dot")).to_be_visible()
 
-    # Accept two of them.
+    # Accept two of them; the banner's buttons are disabled while the request runs.
     banner.get_by_label("Select ubuntu-22-web").check()
     banner.get_by_label("Select data-archive").check()
+    held = []
+    page.route("**/ims/shares/accept/", lambda route: held.append(route))
     banner.get_by_role("button", name="Accept", exact=True).click()
+    expect(banner.get_by_role("button", name="Accept All")).to_be_disabled()
+    expect(banner.get_by_role("button", name="Reject")).to_be_disabled()
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    page.unroute("**/ims/shares/accept/")
     expect(page.locator("#messages")).to_contain_text("2 images accepted.")
     accepted = page.locator("#accepted-table")
     expect(accepted.locator("tr[data-image='ubuntu-22-web']")).to_be_visible()
@@ -82,6 +92,11 @@ def test_bob_accepts_rejects_and_accepts_again(new_page):
     expect(page.locator("#messages")).to_contain_text("1 image accepted.")
     expect(rejected.get_by_label("Select win2022-sql")).to_have_count(0)
     assert beta_status("win2022-sql") == "accepted"
+    # The browser's Back shows the list as it is now, not as it was before Rejected Images.
+    page.go_back()
+    expect(page.locator("#accepted-table tr[data-image='win2022-sql']")).to_be_visible()
+    expect(page.locator("#messages")).not_to_contain_text("rejected")
+    page.go_forward()
     page.get_by_role("link", name="‹ Back", exact=True).click()
     expect(page.locator("#accepted-table tr[data-image='win2022-sql']")).to_be_visible()
 
@@ -91,6 +106,7 @@ def test_bob_accepts_rejects_and_accepts_again(new_page):
     expect(page.get_by_label("Region")).to_have_value("eu-nl")
     expect(page.locator("#banner").get_by_label("Select nl-centos")).to_be_visible()
     expect(page.locator("#banner").get_by_label("Select ubuntu-22-web")).to_have_count(0)
+    assert console_errors == []
 
 
 def test_full_ecs_dialog_create_vault_round_trip(new_page):

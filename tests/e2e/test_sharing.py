@@ -59,7 +59,15 @@ def test_wrong_project_ids_are_named_and_nothing_is_shared(new_page):
     made_up = "0123456789abcdef0123456789abcdef"
 
     alice = new_page("alice")
+    # A laptop-sized window: the list scrolls inside its card, not the whole page sideways.
+    alice.set_viewport_size({"width": 1200, "height": 800})
+    alice.goto("/ims/private/")
+    assert alice.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
     dialog = open_share_dialog(alice, "ubuntu-22-web")
+    expect(alice.locator("details[open]")).to_have_count(0)
+    expect(dialog.get_by_label("Project ID")).to_be_focused()
     dialog.get_by_label("Project ID").fill(f"{made_up},\n{carol_nl}")
     dialog.get_by_role("button", name="OK").click()
     errors = dialog.get_by_test_id("share-errors")
@@ -67,6 +75,8 @@ def test_wrong_project_ids_are_named_and_nothing_is_shared(new_page):
     expect(errors).to_contain_text(f"Project ID {made_up}: IMG.0108")
     expect(errors).to_contain_text(f"Project ID {carol_nl}: IMG.0108")
     expect(dialog.get_by_label("Project ID")).to_have_value(f"{made_up},\n{carol_nl}")
+    # The re-rendered form keeps the keyboard focus inside the dialog.
+    expect(dialog.get_by_label("Project ID")).to_be_focused()
     assert not gamma_members().exists()
 
 

@@ -198,9 +198,12 @@ class TestAccept:
         response = readonly_client.post(ACCEPT, {"members": [a.pk]}, headers=htmx("dialogs"))
         assert response.status_code == 200
         assert "read-only" in response.content.decode()
+        # The documented code once, not repeated inside the message.
+        assert response.content.decode().count("IMG.0026") == 1
         assert status(a) == "pending"
         full_page = readonly_client.post(ACCEPT, {"all": "1"})
         assert full_page.status_code == 403 and "read-only" in full_page.content.decode()
+        assert "IMG.0026" in full_page.content.decode()
         assert status(a) == "pending"
 
 
