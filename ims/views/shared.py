@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -109,6 +110,10 @@ def _selected_members(project: Project, selection: MemberSelectionForm) -> list[
     if data.get("all"):
         return list(queryset.pending().order_by("-created", "-pk"))
     ids = set(data["members"])
+    # An ID beyond the key's range names no share; SQLite would fail on it instead (a 500).
+    low, high = connection.ops.integer_field_range(ImageMember._meta.pk.get_internal_type())
+    if any(not low <= pk <= high for pk in ids):
+        raise Http404("No such shared image.")
     members = list(queryset.filter(pk__in=ids).order_by("-created", "-pk"))
     if len(members) != len(ids):
         raise Http404("No such shared image.")

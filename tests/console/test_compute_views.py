@@ -256,6 +256,8 @@ class TestServerCreatePost:
             response = recipient_client.post(SERVER_CREATE, server_post(image))
             assert response.status_code == 404
         assert not Server.objects.exists()
+        # The form refuses it before the service is tried: no trace of the foreign image.
+        assert not Trace.objects.exists()
 
     def test_malformed_values_are_form_errors(self, world, recipient_client):
         data = server_post(share(world)) | {"image": "x", "quantity": "many", "flavor": "zz"}
@@ -348,6 +350,7 @@ class TestChangeOsPage:
         assert recipient_client.get(f"{self.url(server)}?image={image.pk}").status_code == 404
         server.refresh_from_db()
         assert server.image is None
+        assert not Trace.objects.exists()
 
     def test_htmx_post_rerenders_the_form_partial(self, world, recipient_client):
         server = self.server(world)

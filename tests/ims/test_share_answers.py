@@ -190,6 +190,19 @@ class TestAcceptFullEcs:
         )
         assert statuses(member) == [ACCEPTED]
 
+    def test_one_gb_short_is_refused(self, world):
+        member = full_ecs_share(world, sizes=(40, 60))
+        vault = VaultFactory(project=world.recipient_de, capacity_gb=99)
+        with pytest.raises(ImsError) as error:
+            shares_accept(
+                actor=world.recipient_user,
+                project=world.recipient_de,
+                member_ids=[member.pk],
+                vault=vault,
+            )
+        assert error.value.code == "IMG.0182"
+        assert statuses(member) == [PENDING] and not Backup.objects.exists()
+
     @pytest.mark.parametrize(
         ("fields", "code"),
         [
@@ -214,9 +227,11 @@ class TestAcceptFullEcs:
         assert statuses(member) == [PENDING]
         assert vault_refusal(vault, required_gb=1).code == code
 
-    def test_another_projects_vault_is_refused(self, world):
+    @pytest.mark.parametrize("owner", ["sharer_de", "recipient_nl"])
+    def test_another_projects_vault_is_refused(self, world, owner):
+        # recipient_nl: the recipient's own tenant, but another region (D5).
         member = full_ecs_share(world)
-        vault = VaultFactory(project=world.sharer_de, capacity_gb=1000)
+        vault = VaultFactory(project=getattr(world, owner), capacity_gb=1000)
         with pytest.raises(ImsError) as error:
             shares_accept(
                 actor=world.recipient_user,

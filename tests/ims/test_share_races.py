@@ -11,7 +11,7 @@ from ims.errors import ImsError
 from ims.models import ImageMember
 from ims.services import shares_accept, shares_reject
 from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
-from tests.races import race
+from tests.races import race, while_locked
 from vaults.models import Backup, Vault
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,3 +73,44 @@ def test_accept_racing_a_reject_of_the_same_share(world, attempt):
         assert member.vault == vault and Backup.objects.filter(member=member).count() == 1
     else:
         assert member.vault is None and not Backup.objects.exists()
+
+
+def test_accept_waits_for_the_owner_stopping_the_share(world):
+    member = ImageMemberFactory(
+        image=ImageFactory(owner=world.sharer_de), project=world.recipient_de
+    )
+
+    def stop_sharing():
+        ImageMember.objects.select_for_update().get(pk=member.pk).delete()
+
+    outcome = while_locked(
+        stop_sharing,
+        lambda: shares_accept(
+            actor=world.recipient_user, project=world.recipient_de, member_ids=[member.pk]
+        ),
+    )
+    # The locked share row makes the accept wait, then find the share gone.
+    assert isinstance(outcome, ImsError) and outcome.code == "IMG.0144", outcome
+    assert not Trace.objects.filter(result="success").exists()
+
+
+def test_accept_waits_for_another_accept_filling_the_vault(world):
+    vault = VaultFactory(project=world.recipient_de, capacity_gb=100)
+    first, second = full_ecs_share(world, 60), full_ecs_share(world, 60)
+    source = first.image.backups.get()
+
+    def accept_first():
+        Vault.objects.select_for_update().get(pk=vault.pk)
+        Backup.objects.create(vault=vault, member=first, source=source, role="system", size_gb=60)
+
+    outcome = while_locked(
+        accept_first,
+        lambda: shares_accept(
+            actor=world.recipient_user,
+            project=world.recipient_de,
+            member_ids=[second.pk],
+            vault=vault,
+        ),
+    )
+    assert isinstance(outcome, ImsError) and outcome.code == "IMG.0182", outcome
+    assert Vault.objects.with_usage().get(pk=vault.pk).used_gb == 60

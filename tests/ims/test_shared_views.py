@@ -3,9 +3,17 @@
 import pytest
 from django.urls import reverse
 
+from console.models import Key, Trace
 from ims.models import ImageMember
 from tests.conftest import htmx
-from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
+from tests.factories import (
+    ImageBackupFactory,
+    ImageFactory,
+    ImageMemberFactory,
+    KeyFactory,
+    KeyGrantFactory,
+    VaultFactory,
+)
 from vaults.models import Backup
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +73,52 @@ class TestSharedImagesPage:
         response = recipient_client.get(URL)
         table = response.content.decode().split('id="accepted-table"')[1]
         assert "rejected-image" not in table and "pending-image" not in table
+
+    def test_banner_holds_only_pending_and_rejected_view_only_rejected(
+        self, world, recipient_client
+    ):
+        share(world, name="pending-image")
+        share(world, status="rejected", name="rejected-image")
+        share(world, status="accepted", name="accepted-image")
+        body = recipient_client.get(URL).content.decode()
+        banner = body.split('id="banner"')[1].split("</section>")[0]
+        assert "Select pending-image" in banner
+        assert "rejected-image" not in banner and "accepted-image" not in banner
+        body = recipient_client.get(URL, {"view": "rejected"}).content.decode()
+        table = body.split('id="rejected-table"')[1]
+        assert "Select rejected-image" in table
+        assert "pending-image" not in table and "accepted-image" not in table
+
+    def test_red_dot_on_every_image_tab_counts_this_regions_pending_shares(
+        self, world, recipient_client
+    ):
+        tabs = [URL, reverse("ims:private_images"), reverse("ims:public_images")]
+        share(world, project=world.recipient_nl)
+        share(world, status="accepted")
+        share(world, status="rejected")
+        for url in tabs:
+            assert 'data-testid="pending-dot"' not in recipient_client.get(url).content.decode()
+        share(world)
+        for url in tabs:
+            assert 'data-testid="pending-dot"' in recipient_client.get(url).content.decode()
+
+    def test_encrypted_share_is_unavailable_while_the_owners_key_cannot_serve_it(
+        self, world, recipient_client
+    ):
+        key = KeyFactory(project=world.sharer_de)
+        share(world, status="accepted", name="enc-image", kms_key=key)
+        # A grant for another tenant does not count (D10).
+        KeyGrantFactory(key=key)
+
+        def row():
+            body = recipient_client.get(URL).content.decode()
+            return body.split('data-image="enc-image"')[1].split("</tr>")[0]
+
+        assert "Unavailable" in row() and "Apply for Server</a>" not in row()
+        KeyGrantFactory(key=key, grantee=world.recipient)
+        assert "Unavailable" not in row() and "Apply for Server</a>" in row()
+        Key.objects.filter(pk=key.pk).update(state=Key.State.DISABLED)
+        assert "Unavailable" in row() and "Apply for Server</a>" not in row()
 
     def test_rejected_view_lists_rejected_images(self, world, recipient_client):
         share(world, status="rejected", name="rejected-image")
@@ -160,6 +214,13 @@ class TestAccept:
         recipient_client.post(ACCEPT, {"all": "1"}, headers=htmx("dialogs"))
         assert [status(m) for m in members] == ["accepted"] * 3
 
+    def test_accept_all_takes_the_pending_shares_beyond_the_banner_page(
+        self, world, recipient_client
+    ):
+        members = [share(world) for _ in range(12)]
+        recipient_client.post(ACCEPT, {"all": "1"}, headers=htmx("dialogs"))
+        assert [status(m) for m in members] == ["accepted"] * 12
+
     def test_without_htmx_redirects_back_with_a_message(self, world, recipient_client):
         a = share(world)
         response = recipient_client.post(ACCEPT, {"members": [a.pk]}, follow=True)
@@ -187,6 +248,18 @@ class TestAccept:
             assert recipient_client.post(REJECT, data).status_code == 404
         assert recipient_client.get(REJECT, {"members": theirs.pk}).status_code == 404
         assert status(mine) == "pending" and status(theirs) == "pending"
+
+    @pytest.mark.parametrize("member_id", [str(2**63), "9" * 30])
+    def test_member_id_beyond_the_id_range_is_404_not_a_500(
+        self, world, recipient_client, member_id
+    ):
+        a = share(world)
+        for url in (ACCEPT, REJECT):
+            data = {"members": [a.pk, member_id]}
+            assert recipient_client.post(url, data, headers=htmx("dialogs")).status_code == 404
+            assert recipient_client.get(url, {"members": member_id}).status_code == 404
+        assert recipient_client.get(URL, {"accept": member_id}).status_code == 404
+        assert status(a) == "pending"
 
     def test_other_regions_member_of_my_tenant_is_404(self, world, recipient_client):
         nl = share(world, project=world.recipient_nl)
@@ -227,10 +300,12 @@ class TestAcceptFullEcsDialog:
         assert [status(full), status(plain)] == ["pending", "pending"]
 
     def test_accept_all_with_full_ecs_opens_the_dialog(self, world, recipient_client):
-        full_ecs_share(world)
+        full = full_ecs_share(world)
         response = recipient_client.post(ACCEPT, {"all": "1"}, headers=htmx("dialogs"))
         assert 'id="accept-dialog"' in response.content.decode()
         assert 'name="all" value="1"' in response.content.decode()
+        assert 'data-testid="dialog-error"' not in response.content.decode()
+        assert status(full) == "pending" and not Trace.objects.exists()
 
     def test_ok_with_a_vault_accepts_and_stores_backups(self, world, recipient_client):
         full = full_ecs_share(world)
@@ -270,9 +345,10 @@ class TestAcceptFullEcsDialog:
         assert [status(full), status(plain)] == ["pending", "pending"]
         assert not Backup.objects.exists()
 
-    def test_another_tenants_vault_is_404(self, world, recipient_client):
+    @pytest.mark.parametrize("owner", ["sharer_de", "recipient_nl"])
+    def test_another_tenants_or_regions_vault_is_404(self, world, recipient_client, owner):
         full = full_ecs_share(world)
-        vault = VaultFactory(project=world.sharer_de, capacity_gb=500)
+        vault = VaultFactory(project=getattr(world, owner), capacity_gb=500)
         response = recipient_client.post(
             ACCEPT, {"members": [full.pk], "vault": vault.vault_id, "from_dialog": "1"}
         )

@@ -1,17 +1,18 @@
-"""Concurrent share submissions (D2, D7): the image lock keeps the recipient limit.
+"""Concurrent owner actions (D2, D7, D11): the image and member locks keep them consistent.
 
 These run on every backend; on PostgreSQL they exercise select_for_update on the image
-rows, on SQLite the immediate write transactions.
+and member rows, on SQLite the immediate write transactions.
 """
 
 import pytest
 
 from console.ids import new_hex32
-from console.models import Message, Project, Tenant
-from ims.models import ImageMember
-from ims.services import ShareRefused, image_share
-from tests.factories import ImageFactory
-from tests.races import race
+from console.models import Message, Project, Tenant, Trace
+from ims.models import Image, ImageMember
+from ims.services import ShareRefused, image_delete, image_members_delete, image_share
+from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
+from tests.races import race, while_locked
+from vaults.models import Backup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,3 +48,45 @@ def test_two_shares_racing_for_the_last_recipient_slot(world, attempt):
     assert "at most 10 projects" in str(refused[0])
     assert ImageMember.objects.filter(image=image).count() == 10
     assert Message.objects.filter(project__in=[first, second]).count() == 1
+
+
+def test_deleting_an_image_waits_for_a_share_in_progress(world):
+    image = ImageFactory(owner=world.sharer_de)
+
+    def share_in_progress():
+        Image.objects.select_for_update().get(pk=image.pk)
+        ImageMember.objects.create(image=image, project=world.recipient_de)
+
+    outcome = while_locked(
+        share_in_progress,
+        lambda: image_delete(actor=world.sharer_user, project=world.sharer_de, image=image),
+    )
+    # The locked image row makes the deletion wait and take the new member with it.
+    assert [m.project for m in outcome] == [world.recipient_de], outcome
+    assert not Image.objects.filter(pk=image.pk).exists() and not ImageMember.objects.exists()
+
+
+def test_stopping_a_share_waits_for_an_accept_in_progress(world):
+    vault = VaultFactory(project=world.recipient_de, capacity_gb=100)
+    image = ImageFactory(owner=world.sharer_de, full_ecs=True)
+    source = ImageBackupFactory(image=image, size_gb=60, device="/dev/vda")
+    member = ImageMemberFactory(image=image, project=world.recipient_de)
+
+    def accept_in_progress():
+        ImageMember.objects.select_for_update().filter(pk=member.pk).update(
+            status="accepted", vault=vault
+        )
+        Backup.objects.create(vault=vault, member=member, source=source, role="system", size_gb=60)
+
+    outcome = while_locked(
+        accept_in_progress,
+        lambda: image_members_delete(
+            actor=world.sharer_user,
+            project=world.sharer_de,
+            image=image,
+            project_ids=[world.recipient_de.project_id],
+        ),
+    )
+    assert [m.status for m in outcome] == ["accepted"], outcome
+    assert not ImageMember.objects.exists() and not Backup.objects.exists()
+    assert Trace.objects.get(operation="deleteMember").detail["released_backup_gb"] == 60

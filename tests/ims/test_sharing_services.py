@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from console.errors import ConsoleError, RoleRefused
 from console.ids import new_hex32
 from console.models import Disk, Key, KeyGrant, Message, Project, Server, Tenant, Trace, User
+from ims.errors import MESSAGES as ERROR_MESSAGES
 from ims.errors import ImsError
 from ims.forms import parse_project_ids
 from ims.models import Image, ImageMember
@@ -511,3 +512,54 @@ class TestImageDelete:
         with pytest.raises(RoleRefused):
             image_delete(actor=viewer, project=world.sharer_de, image=image)
         assert Image.objects.filter(pk=image.pk).exists()
+
+
+# reference/ims-sharing.md §11 (and §7 for IMG.0190), word for word (D12).
+DOCUMENTED_ERRORS = {
+    "IMG.0001": "The request message format is invalid.",
+    "IMG.0026": (
+        "The role is invalid. You need to apply for the required permissions or pass the "
+        "real-name authentication."
+    ),
+    "IMG.0027": "The image ID in the request does not exist.",
+    "IMG.0046": "The image is unavailable.",
+    "IMG.0047": "This operation can be performed only by the image owner.",
+    "IMG.0066": "The image ID is incorrect.",
+    "IMG.0067": "The project ID is incorrect.",
+    "IMG.0076": "You cannot share an image with yourself.",
+    "IMG.0086": "No image was found.",
+    "IMG.0088": "The number of shared images has reached the maximum allowed.",
+    "IMG.0089": "The public image cannot be shared.",
+    "IMG.0092": "The image can only be deleted by the owner.",
+    "IMG.0098": "The encrypted image cannot be shared.",
+    "IMG.0099": "You do not have the permission to access the key.",
+    "IMG.0106": "The image owner is another tenant.",
+    "IMG.0108": "The tenant ID was not found in the current region.",
+    "IMG.0135": "The full-ECS image cannot be shared.",
+    "IMG.0144": "The image does not exist.",
+    "IMG.0177": "The source and target tenants reside in different regions.",
+    "IMG.0178": "The target tenant is the same as the source tenant.",
+    "IMG.0182": "Insufficient vault capacity. Please expand the capacity.",
+    "IMG.0184": "Failed to obtain the vault.",
+    "IMG.0188": "Vault is unavailable.",
+    "IMG.0190": "Full-ECS images can be created only from CBR backups.",
+    "IMG.0193": "The vault is not a cloud server backup vault.",
+    "IMG.0196": "The image cannot be replicated because it is not accepted by the recipient.",
+    "IMG.0197": "Failed to replicate the shared image because it is encrypted using KMS.",
+}
+
+
+class TestDocumentedErrors:
+    def test_only_documented_codes_exist(self):
+        assert set(ERROR_MESSAGES) <= set(DOCUMENTED_ERRORS)
+
+    @pytest.mark.parametrize("code", sorted(ERROR_MESSAGES))
+    def test_each_error_carries_its_documented_code_and_message(self, code):
+        error = ImsError(code, "What the console adds.")
+        assert error.code == code
+        assert error.message == f"{DOCUMENTED_ERRORS[code]} What the console adds."
+        assert str(error) == f"{code} {DOCUMENTED_ERRORS[code]} What the console adds."
+
+    def test_role_refusal_is_img_0026(self):
+        assert RoleRefused().code == "IMG.0026"
+        assert RoleRefused().message == DOCUMENTED_ERRORS["IMG.0026"]

@@ -8,7 +8,7 @@ from console.errors import RoleRefused
 from console.models import Trace
 from ims.models import ImageMember
 from tests.factories import BackupFactory, ImageMemberFactory, ProjectFactory, VaultFactory
-from tests.races import race
+from tests.races import race, while_locked
 from vaults.models import Backup, Vault
 from vaults.services import (
     VaultCapacityInvalid,
@@ -251,3 +251,20 @@ def test_two_creates_with_the_same_name_racing(world, attempt):
     assert isinstance(errors[0], VaultNameInvalid)
     assert Vault.objects.filter(project=world.recipient_de, name="vault-race").count() == 1
     assert Trace.objects.filter(operation="createVault").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expand_waits_for_another_expand_in_progress(world):
+    vault = VaultFactory(project=world.recipient_de, capacity_gb=50)
+
+    def expand_to_80():
+        Vault.objects.select_for_update().filter(pk=vault.pk).update(capacity_gb=80)
+
+    outcome = while_locked(
+        expand_to_80,
+        lambda: vault_expand(actor=world.recipient_user, vault=vault, capacity_gb=70),
+    )
+    # The locked vault row makes the second expand see 80 GB: 70 GB would shrink it.
+    assert isinstance(outcome, VaultCapacityInvalid), outcome
+    vault.refresh_from_db()
+    assert vault.capacity_gb == 80
