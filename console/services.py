@@ -160,28 +160,6 @@ def trace_refusals(
     return decorate
 
 
-def image_unavailable_detail(
-    image: Image, *, tenant_id: int, key_granted: bool | None = None
-) -> str:
-    """Why the tenant cannot use the image now (D10), or "" when it can."""
-    if image.status != Image.Status.ACTIVE:
-        return f"Its status is {image.get_status_display()}, not Normal."
-    if image.kms_key_id is None:
-        return ""
-    key = image.kms_key
-    if key.state == Key.State.DISABLED:
-        return "The KMS key it is encrypted with is disabled."
-    if key.state == Key.State.PENDING_DELETION:
-        return "The KMS key it is encrypted with is scheduled for deletion."
-    if image.owner is not None and image.owner.tenant_id == tenant_id:
-        return ""
-    if key_granted is None:
-        key_granted = key.grants.filter(grantee_id=tenant_id).exists()
-    if not key_granted:
-        return "The owner no longer grants your account access to the KMS key it is encrypted with."
-    return ""
-
-
 def image_use_refusal(
     *,
     project: Project,
@@ -222,9 +200,7 @@ def image_use_refusal(
             f"The image size must be less than {Image.MAX_REPLICATION_GB} GB; "
             f"{image.name} has {image.min_disk_gb} GB."
         )
-    if detail := image_unavailable_detail(
-        image, tenant_id=project.tenant_id, key_granted=key_granted
-    ):
+    if detail := image.unavailable_reason(project.tenant_id, key_granted=key_granted):
         return ImsError("IMG.0046", detail)
     return None
 

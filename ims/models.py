@@ -12,6 +12,11 @@ from django.db.models.functions import Coalesce
 from console.models import Key, KeyGrant, Project, Region, Tenant
 
 
+def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
+    """Whether `tenant` holds a grant on `key` (D10), as a subquery."""
+    return Exists(KeyGrant.objects.filter(key=key, grantee=tenant))
+
+
 class ImageQuerySet(models.QuerySet):
     """Image lookups, scoped to what a project may see."""
 
@@ -43,10 +48,9 @@ class ImageQuerySet(models.QuerySet):
             | Q(members__project=project, members__status=ImageMember.Status.ACCEPTED)
         ).distinct()
 
-    def with_key_access(self, tenant: Tenant) -> ImageQuerySet:
-        """Annotate `key_granted`: whether `tenant` holds a sharing grant on the image's key."""
-        grants = KeyGrant.objects.filter(key=OuterRef("kms_key"), grantee=tenant)
-        return self.annotate(key_granted=Exists(grants))
+    def with_key_access(self, tenant: Tenant | int) -> ImageQuerySet:
+        """Annotate `key_granted`: whether `tenant` holds a grant on the image's key."""
+        return self.annotate(key_granted=_key_granted(OuterRef("kms_key"), tenant))
 
     def with_backup_total(self) -> ImageQuerySet:
         """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
@@ -162,23 +166,35 @@ class Image(models.Model):
         """Whether the image belongs to the platform."""
         return self.owner_id is None
 
-    def available_to(self, tenant_id: int, *, key_granted: bool | None = None) -> bool:
-        """Whether `tenant_id` can use the image now.
+    def unavailable_reason(self, tenant_id: int, *, key_granted: bool | None = None) -> str:
+        """Why `tenant_id` cannot use the image now (D10), or "" when it can.
 
         An encrypted image needs an enabled key, and a recipient also needs the owner's
         grant on it; `key_granted` passes a value annotated by `with_key_access()`.
         """
         if self.status != self.Status.ACTIVE:
-            return False
-        if not self.kms_key_id:
-            return True
-        if not self.kms_key.usable:
-            return False
+            return f"Its status is {self.get_status_display()}, not Normal."
+        if self.kms_key_id is None:
+            return ""
+        key = self.kms_key
+        if key.state == Key.State.DISABLED:
+            return "The KMS key it is encrypted with is disabled."
+        if key.state == Key.State.PENDING_DELETION:
+            return "The KMS key it is encrypted with is scheduled for deletion."
         if self.owner is not None and self.owner.tenant_id == tenant_id:
-            return True
+            return ""
         if key_granted is None:
-            key_granted = self.kms_key.grants.filter(grantee_id=tenant_id).exists()
-        return key_granted
+            key_granted = key.grants.filter(grantee_id=tenant_id).exists()
+        if not key_granted:
+            return (
+                "The owner no longer grants your account access to the KMS key it is "
+                "encrypted with."
+            )
+        return ""
+
+    def available_to(self, tenant_id: int, *, key_granted: bool | None = None) -> bool:
+        """Whether `tenant_id` can use the image now (D10)."""
+        return not self.unavailable_reason(tenant_id, key_granted=key_granted)
 
     @property
     def max_members(self) -> int:
@@ -237,10 +253,9 @@ class ImageMemberQuerySet(models.QuerySet):
         """Join what the lists show: the image, its owner tenant, its key."""
         return self.select_related("project", "image", "image__owner__tenant", "image__kms_key")
 
-    def with_key_access(self, tenant_id: int) -> ImageMemberQuerySet:
-        """Annotate `key_granted`: whether the tenant holds a grant on the image's key."""
-        grants = KeyGrant.objects.filter(key=OuterRef("image__kms_key"), grantee_id=tenant_id)
-        return self.annotate(key_granted=Exists(grants))
+    def with_key_access(self, tenant: Tenant | int) -> ImageMemberQuerySet:
+        """Annotate `key_granted`: whether `tenant` holds a grant on the image's key."""
+        return self.annotate(key_granted=_key_granted(OuterRef("image__kms_key"), tenant))
 
     def with_backup_total(self) -> ImageMemberQuerySet:
         """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
@@ -285,8 +300,13 @@ class ImageMember(models.Model):
         return f"{self.image.name} → {self.project.project_id} ({self.status})"
 
     @property
-    def available(self) -> bool:
-        """Whether the recipient can use the image now (D10); needs `with_key_access()`."""
-        return self.image.available_to(
+    def unavailable_reason(self) -> str:
+        """Why the recipient cannot use the image now (D10); needs `with_key_access()`."""
+        return self.image.unavailable_reason(
             self.project.tenant_id, key_granted=getattr(self, "key_granted", None)
         )
+
+    @property
+    def available(self) -> bool:
+        """Whether the recipient can use the image now (D10)."""
+        return not self.unavailable_reason

@@ -115,10 +115,12 @@ class TestSharedImagesPage:
             return body.split('data-image="enc-image"')[1].split("</tr>")[0]
 
         assert "Unavailable" in row() and "Apply for Server</a>" not in row()
+        assert "no longer grants your account access" in row()
         KeyGrantFactory(key=key, grantee=world.recipient)
         assert "Unavailable" not in row() and "Apply for Server</a>" in row()
         Key.objects.filter(pk=key.pk).update(state=Key.State.DISABLED)
         assert "Unavailable" in row() and "Apply for Server</a>" not in row()
+        assert "is disabled" in row()
 
     def test_rejected_view_lists_rejected_images(self, world, recipient_client):
         share(world, status="rejected", name="rejected-image")
