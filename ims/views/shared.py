@@ -129,12 +129,7 @@ def _accept_dialog_context(
     chosen: Vault | None = None,
 ) -> dict[str, object]:
     """The Accept Full-ECS Image dialog: required capacity and every vault with its verdict."""
-    full_ecs = [
-        m
-        for m in members
-        if m.image.image_type == Image.ImageType.FULL_ECS
-        and m.status != ImageMember.Status.ACCEPTED
-    ]
+    full_ecs = _full_ecs_to_accept(members)
     required = full_ecs_required_gb(full_ecs)
     vaults = list(Vault.objects.for_project(request.project).with_usage().order_by("name"))
     choices = [{"vault": v, "refusal": vault_refusal(v, required_gb=required)} for v in vaults]
@@ -153,11 +148,18 @@ def _accept_dialog_context(
     }
 
 
-def _needs_vault(members: list[ImageMember]) -> bool:
-    return any(
-        m.image.image_type == Image.ImageType.FULL_ECS and m.status != ImageMember.Status.ACCEPTED
+def _full_ecs_to_accept(members: list[ImageMember]) -> list[ImageMember]:
+    """The full-ECS images among the members that accepting would store in a vault."""
+    return [
+        m
         for m in members
-    )
+        if m.image.image_type == Image.ImageType.FULL_ECS
+        and m.status != ImageMember.Status.ACCEPTED
+    ]
+
+
+def _needs_vault(members: list[ImageMember]) -> bool:
+    return bool(_full_ecs_to_accept(members))
 
 
 def _render_dialog(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
