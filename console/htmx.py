@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
+
+from console.errors import ConsoleError, ImsError, RoleRefused
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -36,3 +45,46 @@ def render_page(
     response = TemplateResponse(request, template_name, context or {}, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def add_service_error(form: Form, error: ConsoleError) -> None:
+    """Show a service's refusal on the form field it concerns, else above the form."""
+    field = getattr(error, "field", None)
+    if field is None and isinstance(error, ImsError) and "image" in form.fields:
+        field = "image"
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+def error_summary(form: Form) -> str:
+    """The first problem of a submitted form, for the bar next to its submit button."""
+    if not form.is_bound or not form.errors:
+        return ""
+    for errors in [form.non_field_errors(), *form.errors.values()]:
+        if errors:
+            return f"Not done: {errors[0]}"
+    return ""
+
+
+def finish(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """After a successful full-page form: go to `url` (a client redirect for htmx)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def paginate(items: Any, number: object) -> Page:
+    """One page of a list, at the console's page size."""
+    return Paginator(items, settings.CONSOLE_PAGE_SIZE).get_page(number)
+
+
+def refuse(request: HtmxHttpRequest, error: ConsoleError, form: Form | None = None) -> None:
+    """Say why a change was refused: on the form when there is one, else as a message.
+
+    A read-only user's attempt without htmx gets the 403 page naming why.
+    """
+    if isinstance(error, RoleRefused) and not request.htmx:
+        raise PermissionDenied(str(error))
+    if form is not None:
+        add_service_error(form, error)
+    else:
+        messages.error(request, str(error))

@@ -39,9 +39,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # One app per service, in dependency order: each may use those above it, never below.
     "console",
-    "ims",
+    "console.audit",
+    "console.kms",
     "vaults",
+    "ims",
+    "console.compute",
+    "console.demo",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
+                "console.audit.context_processors.unread_messages",
             ],
         },
     },
@@ -126,3 +132,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# Rows per page of every console list (the real console's default).
+CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)

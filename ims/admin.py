@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ims.models import Image, ImageBackup, ImageMember
+from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 
 
 class ImageBackupInline(admin.TabularInline):
@@ -64,3 +64,14 @@ class ImageBackupAdmin(admin.ModelAdmin):
     search_fields = ["image__name"]
     autocomplete_fields = ["image"]
     list_select_related = ["image"]
+
+
+@admin.register(MemberBackup)
+class MemberBackupAdmin(admin.ModelAdmin):
+    """Which vault backup holds which disk backup of an accepted full-ECS share."""
+
+    list_display = ["backup", "member", "source"]
+    search_fields = ["member__image__name", "backup__vault__name"]
+    autocomplete_fields = ["member", "source"]
+    raw_id_fields = ["backup"]
+    list_select_related = ["backup", "member__image", "member__project", "source"]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 
+from console.forms import ScopedObjectField
+from console.kms.models import Key
 from console.models import Project
 from ims.models import Image, ImageMember
 from ims.services import MAX_PROJECT_IDS_PER_SHARE, normalize_project_ids
@@ -147,3 +150,23 @@ class MemberSelectionForm(forms.Form):
         if not data.get("all") and not data.get("members"):
             raise forms.ValidationError("Select at least one image.")
         return data
+
+
+class ImageReplicateForm(forms.Form):
+    """Replicate Image: the copy's name, description and, for encrypted images, own key."""
+
+    name = forms.CharField(max_length=128)
+    description = forms.CharField(
+        required=False, max_length=1024, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    kms_key = ScopedObjectField(lookup="key_id", required=False, label="KMS key")
+
+    def __init__(self, *args: Any, project: Project, image: Image, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"name": f"copy_{image.name}"[:128]})
+        super().__init__(*args, **kwargs)
+        self.fields["kms_key"].queryset = Key.objects.for_project(project)
+        if image.encrypted:
+            self.fields["kms_key"].required = True
+            self.fields["kms_key"].error_messages["required"] = (
+                "Select a KMS key of your own to encrypt the copy."
+            )

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
-from console.models import Key, KeyGrant, Project, Region, Tenant
+from console.kms.models import Key, KeyGrant
+from console.models import Project, Region, Tenant
+from vaults.models import Backup
 
 
 def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
@@ -310,3 +312,26 @@ class ImageMember(models.Model):
     def available(self) -> bool:
         """Whether the recipient can use the image now (D10)."""
         return not self.unavailable_reason
+
+
+class MemberBackup(models.Model):
+    """Which vault backup holds which disk backup of an accepted full-ECS share.
+
+    The vault's own row (`vaults.Backup`) carries the size; the share's services release it
+    through `vaults.services.backups_release` when the share goes (D5).
+    """
+
+    backup = models.OneToOneField(
+        Backup, on_delete=models.CASCADE, primary_key=True, related_name="share"
+    )
+    member = models.ForeignKey(ImageMember, on_delete=models.CASCADE, related_name="backups")
+    source = models.ForeignKey(ImageBackup, on_delete=models.CASCADE, related_name="stored_copies")
+
+    class Meta:
+        ordering = ["member", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "source"], name="backup_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} for {self.member.project.project_id}"

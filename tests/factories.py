@@ -5,20 +5,12 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
+from console.audit.models import Message, Trace
+from console.compute.models import Disk, Server
 from console.ids import new_hex32
-from console.models import (
-    Disk,
-    Key,
-    KeyGrant,
-    Message,
-    Project,
-    Region,
-    Server,
-    Tenant,
-    Trace,
-    User,
-)
-from ims.models import Image, ImageBackup, ImageMember
+from console.kms.models import Key, KeyGrant
+from console.models import Project, Region, Tenant, User
+from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from vaults.models import Backup, Vault
 
 
@@ -127,6 +119,8 @@ class VaultFactory(DjangoModelFactory[Vault]):
 
 
 class BackupFactory(DjangoModelFactory[Backup]):
+    """A vault backup of an accepted full-ECS share: the vault's row and the share's link."""
+
     vault = factory.SubFactory(VaultFactory)
     member = factory.SubFactory(
         ImageMemberFactory,
@@ -136,11 +130,20 @@ class BackupFactory(DjangoModelFactory[Backup]):
         status=ImageMember.Status.ACCEPTED,
     )
     source = factory.SubFactory(ImageBackupFactory, image=factory.SelfAttribute("..member.image"))
+    project = factory.SelfAttribute("vault.project")
+    name = factory.LazyAttribute(lambda b: f"{b.member.image.name} {b.source.role} disk")
     role = factory.SelfAttribute("source.role")
     size_gb = factory.SelfAttribute("source.size_gb")
 
     class Meta:
         model = Backup
+
+    @classmethod
+    def _create(cls, model_class, *args, member, source, **kwargs):
+        backup = super()._create(model_class, *args, **kwargs)
+        MemberBackup.objects.create(backup=backup, member=member, source=source)
+        backup.member, backup.source = member, source
+        return backup
 
 
 class ServerFactory(DjangoModelFactory[Server]):
@@ -180,3 +183,14 @@ class TraceFactory(DjangoModelFactory[Trace]):
 
     class Meta:
         model = Trace
+
+
+class MemberBackupFactory(DjangoModelFactory[MemberBackup]):
+    """The link of a share to one of its vault backups (made with the backup)."""
+
+    class Meta:
+        model = MemberBackup
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return BackupFactory(**kwargs).share

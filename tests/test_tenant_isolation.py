@@ -7,7 +7,9 @@ argument fails the test until it is given an object here.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from console.models import Disk, Key, KeyGrant, Server, Trace
+from console.audit.models import Trace
+from console.compute.models import Disk, Server
+from console.kms.models import Key, KeyGrant
 from ims.models import Image, ImageMember
 from tests.factories import (
     ImageFactory,
@@ -95,7 +97,7 @@ def test_foreign_image_in_query_parameters_is_404_or_ignored(world, recipient_cl
     image = Image.objects.get(pk=foreign["image_id"])
     image.name = "sharer-secret-image"
     image.save()
-    for name in ("console:server_create", "console:disk_create", "ims:image_share"):
+    for name in ("compute:server_create", "compute:disk_create", "ims:image_share"):
         response = recipient_client.get(reverse(name), {"image": image.pk})
         assert response.status_code in (200, 404)
         assert image.name not in response.content.decode()

@@ -10,9 +10,8 @@ class BackupInline(admin.TabularInline):
 
     model = Backup
     extra = 0
-    fields = ["member", "source", "role", "size_gb", "created"]
+    fields = ["name", "role", "size_gb", "created"]
     readonly_fields = ["created"]
-    autocomplete_fields = ["member", "source"]
 
 
 @admin.register(Vault)
@@ -32,9 +31,9 @@ class VaultAdmin(admin.ModelAdmin):
 class BackupAdmin(admin.ModelAdmin):
     """Backups held by vaults."""
 
-    list_display = ["backup_id", "vault", "role", "size_gb", "created"]
+    list_display = ["backup_id", "vault", "name", "role", "size_gb", "created"]
     list_filter = ["role"]
-    search_fields = ["vault__name", "backup_id", "member__image__name"]
-    autocomplete_fields = ["vault", "member", "source"]
+    search_fields = ["vault__name", "backup_id", "name"]
+    autocomplete_fields = ["vault"]
     readonly_fields = ["backup_id", "created"]
     list_select_related = ["vault"]

@@ -84,22 +84,19 @@ class Vault(models.Model):
 
 
 class Backup(models.Model):
-    """A disk backup stored in a vault because the project accepted a full-ECS image."""
+    """A disk backup stored in a vault (for instance of an accepted full-ECS image)."""
+
+    class Role(models.TextChoices):
+        SYSTEM = "system", "System disk"
+        DATA = "data", "Data disk"
 
     vault = models.ForeignKey(Vault, on_delete=models.RESTRICT, related_name="backups")
+    # The vault's project too: deleting the project may then delete the vault with its
+    # backups, while a vault alone cannot be deleted while it holds any.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="vault_backups")
     backup_id = models.UUIDField("backup ID", default=uuid.uuid4, unique=True, editable=False)
-    member = models.ForeignKey(
-        "ims.ImageMember",
-        on_delete=models.CASCADE,
-        related_name="backups",
-        help_text="The accepted share; stopping the share or deleting the image removes it.",
-    )
-    source = models.ForeignKey(
-        "ims.ImageBackup", on_delete=models.CASCADE, related_name="stored_copies"
-    )
-    role = models.CharField(
-        max_length=8, choices=[("system", "System disk"), ("data", "Data disk")]
-    )
+    name = models.CharField(max_length=255, help_text="What the backup is a copy of.")
+    role = models.CharField(max_length=8, choices=Role.choices)
     size_gb = models.PositiveIntegerField("size (GB)")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -107,7 +104,6 @@ class Backup(models.Model):
         ordering = ["-created", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(size_gb__gt=0), name="backup_size_positive"),
-            models.UniqueConstraint(fields=["member", "source"], name="backup_once_per_member"),
         ]
 
     def __str__(self) -> str:

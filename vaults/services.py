@@ -1,59 +1,35 @@
-"""CBR vault services: create, expand and delete vaults."""
+"""CBR vault services: create, expand and delete vaults; store and release backups."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
-from console.errors import ConsoleError
+from console.audit.services import audited, note
+from console.errors import (
+    ImsError,
+    VaultCapacityInvalid,
+    VaultChoiceInvalid,
+    VaultHoldsBackups,
+    VaultNameInvalid,
+    VaultNotFound,
+)
 from console.models import Project, User
-from console.services import ensure_can_change, trace_record
-from vaults.models import Vault
+from console.services import ensure_can_change
+from vaults.models import Backup, Vault
 
 NAME_RULE = "1 to 64 characters: letters, digits, underscores (_) and hyphens (-)"
+
 
 vault_name_validator = RegexValidator(
     r"\A[A-Za-z0-9_-]{1,64}\Z", f"Enter a valid vault name: {NAME_RULE}."
 )
-
-
-class VaultError(ConsoleError):
-    """A refused vault operation; `field` names the form field it concerns, if any."""
-
-    field: str | None = None
-
-
-class VaultNameInvalid(VaultError):
-    """The vault name breaks the naming rule or is already taken in the project."""
-
-    field = "name"
-
-
-class VaultCapacityInvalid(VaultError):
-    """The requested capacity is out of bounds or would shrink the vault."""
-
-    field = "capacity_gb"
-
-
-class VaultChoiceInvalid(VaultError):
-    """An unknown resource type or protection type."""
-
-
-class VaultHoldsBackups(VaultError):
-    """The vault cannot be deleted while it stores backups."""
-
-    default_message = (
-        "The vault holds backups of accepted full-ECS images. Reject those images first."
-    )
-
-
-class VaultNotFound(VaultError):
-    """The vault does not exist, or it belongs to another tenant."""
-
-    default_message = "The vault does not exist."
 
 
 def _ensure_own_project(actor: User, project: Project) -> None:
@@ -76,11 +52,20 @@ def _lock(vault: Vault) -> Vault:
         raise VaultNotFound() from exc
 
 
+def _vault_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    return kw["vault"].vault_id, kw["vault"].name
+
+
 def _used_gb(vault: Vault) -> int:
     return vault.backups.aggregate(total=Coalesce(Sum("size_gb"), 0))["total"]
 
 
-@transaction.atomic
+@audited(
+    service="CBR",
+    operation="createVault",
+    resource_type="vault",
+    resource=lambda kw: ("", kw.get("name", "")),
+)
 def vault_create(
     *,
     actor: User,
@@ -116,14 +101,9 @@ def vault_create(
     )
     vault.full_clean()
     vault.save()
-    trace_record(
-        actor=actor,
-        project=project,
-        operation="createVault",
-        resource_type="vault",
+    note(
         resource_id=str(vault.vault_id),
         resource_name=vault.name,
-        service="CBR",
         detail={
             "resource_type": resource_type,
             "protection_type": protection_type,
@@ -133,7 +113,7 @@ def vault_create(
     return vault
 
 
-@transaction.atomic
+@audited(service="CBR", operation="updateVault", resource_type="vault", resource=_vault_resource)
 def vault_expand(*, actor: User, vault: Vault, capacity_gb: int) -> Vault:
     """Expand a vault to a larger total capacity; a vault never shrinks."""
     ensure_can_change(actor)
@@ -156,20 +136,15 @@ def vault_expand(*, actor: User, vault: Vault, capacity_gb: int) -> Vault:
     previous = locked.capacity_gb
     locked.capacity_gb = capacity_gb
     locked.save(update_fields=["capacity_gb"])
-    trace_record(
-        actor=actor,
-        project=vault.project,
-        operation="updateVault",
-        resource_type="vault",
+    note(
         resource_id=str(locked.vault_id),
         resource_name=locked.name,
-        service="CBR",
         detail={"capacity_gb": {"from": previous, "to": capacity_gb}},
     )
     return locked
 
 
-@transaction.atomic
+@audited(service="CBR", operation="deleteVault", resource_type="vault", resource=_vault_resource)
 def vault_delete(*, actor: User, vault: Vault) -> None:
     """Delete an empty vault; one holding backups of accepted images is refused."""
     ensure_can_change(actor)
@@ -177,14 +152,59 @@ def vault_delete(*, actor: User, vault: Vault) -> None:
     locked = _lock(vault)
     if locked.backups.exists():
         raise VaultHoldsBackups()
-    trace_record(
-        actor=actor,
-        project=vault.project,
-        operation="deleteVault",
-        resource_type="vault",
+    note(
         resource_id=str(locked.vault_id),
         resource_name=locked.name,
-        service="CBR",
         detail={"capacity_gb": locked.capacity_gb},
     )
     locked.delete()
+
+
+def vault_refusal(vault: Vault, *, required_gb: int) -> ImsError | None:
+    """Why `vault` cannot take full-ECS backups of `required_gb` (D5), or None if it can."""
+    if vault.resource_type != Vault.ResourceType.SERVER:
+        return ImsError(
+            "IMG.0193",
+            f"{vault.name} is a {vault.get_resource_type_display().lower()} vault.",
+        )
+    if vault.protection_type != Vault.ProtectionType.BACKUP:
+        return ImsError(
+            "IMG.0193",
+            f"{vault.name} has protection type {vault.get_protection_type_display()}, not Backup.",
+        )
+    if vault.status != Vault.Status.AVAILABLE:
+        return ImsError("IMG.0188", f"{vault.name} is {vault.get_status_display().lower()}.")
+    free = vault.free()
+    if free < required_gb:
+        return ImsError(
+            "IMG.0182", f"{vault.name} has {free} GB free; {required_gb} GB are required."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class BackupSpec:
+    """A disk backup to store in a vault: what it is a copy of, its role and size."""
+
+    name: str
+    role: str
+    size_gb: int
+
+
+def backups_store(*, vault: Vault, specs: Sequence[BackupSpec]) -> list[Backup]:
+    """Store disk backups in a vault the caller locked and checked (`vault_refusal`)."""
+    return Backup.objects.bulk_create(
+        Backup(
+            vault=vault,
+            project_id=vault.project_id,
+            name=spec.name[:255],
+            role=spec.role,
+            size_gb=spec.size_gb,
+        )
+        for spec in specs
+    )
+
+
+def backups_release(*, backups: Backup | Iterable[int]) -> int:
+    """Delete stored backups (by primary key), freeing their vaults' capacity; return how many."""
+    return Backup.objects.filter(pk__in=backups).delete()[0]

@@ -18,13 +18,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, trigger_client_event
 
 from console.decorators import project_required
-from console.errors import ConsoleError, RoleRefused
+from console.errors import ConsoleError, RoleRefused, VaultError, VaultNotFound
 from console.htmx import HtmxHttpRequest, render_page
 from console.services import ensure_can_change
 from vaults import services
 from vaults.forms import VaultCreateForm, VaultDeleteForm, VaultExpandForm
 from vaults.models import Vault
-from vaults.services import VaultError, VaultNotFound
 
 # Dialogs are fetched into this container of console/base.html.
 DIALOG_TARGET = "dialogs"
@@ -141,7 +140,7 @@ def vault_create(request: HtmxHttpRequest) -> HttpResponse:
 def vault_detail(request: HtmxHttpRequest, vault_id: UUID) -> HttpResponse:
     """A vault's attributes and the backups it holds."""
     vault = _vault_or_404(request, vault_id)
-    backups = vault.backups.select_related("member__image").order_by("-created", "id")
+    backups = vault.backups.order_by("-created", "id")
     context = {"section": "vaults", "vault": vault, "backups": backups}
     return render_page(request, "vaults/vault_detail.html", context, partials=["vault-summary"])
 

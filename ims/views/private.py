@@ -7,7 +7,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,9 +16,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from console.decorators import project_required
-from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, render_page
-from console.models import Server
+from console.errors import ConsoleError, RoleRefused, ShareRefused
+from console.htmx import HtmxHttpRequest, paginate, render_page
 from ims import services
 from ims.forms import (
     ImageSelectionForm,
@@ -29,8 +27,8 @@ from ims.forms import (
     RecipientSelectionForm,
 )
 from ims.models import Image, ImageMember
-from ims.services import ShareRefused, ShareResult, image_share_refusal
-from ims.views.shared import PAGE_SIZE, tab_context
+from ims.services import ShareResult, image_share_refusal
+from ims.views.shared import tab_context
 
 
 def _query_prefix(filters: dict[str, object], keys: Iterable[str]) -> str:
@@ -102,7 +100,7 @@ def public_images(request: HtmxHttpRequest) -> HttpResponse:
     images = Image.objects.public(request.region).order_by("name", "pk")
     if filters.get("q"):
         images = images.filter(name__icontains=filters["q"])
-    page = Paginator(images, PAGE_SIZE).get_page(filters.get("page"))
+    page = paginate(images, filters.get("page"))
     context = tab_context(request, "public") | {
         "page": page,
         "filter_form": form,
@@ -126,7 +124,7 @@ def private_images(request: HtmxHttpRequest) -> HttpResponse:
         images = images.filter(name__icontains=filters["q"])
     if filters.get("type"):
         images = images.filter(image_type=filters["type"])
-    page = Paginator(images, PAGE_SIZE).get_page(filters.get("page"))
+    page = paginate(images, filters.get("page"))
     page.object_list = list(page.object_list)
     for image in page.object_list:
         image.share_refusal = image_share_refusal(image, request.project)
@@ -391,7 +389,8 @@ def image_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "section": "ims",
         "image": image,
         "members": _recipients(image),
-        "servers": Server.objects.for_project(request.project).filter(image=image).count(),
+        # Servers (ECS) consume images and name them through their relation, `image.servers`.
+        "servers": image.servers.filter(project=request.project).count(),
         "error": error,
     }
     return _render_dialog(

@@ -12,13 +12,12 @@ from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
 from console.errors import ConsoleError
-from console.forms import ImageReplicateForm
-from console.htmx import HtmxHttpRequest
-from console.models import Key
-from console.services import image_use_refusal
-from console.views.compute import add_service_error
+from console.htmx import HtmxHttpRequest, add_service_error
+from console.kms.models import Key
 from ims import services
+from ims.forms import ImageReplicateForm
 from ims.models import Image, ImageMember
+from ims.services import image_use_refusal
 from ims.views.shared import tab_context
 
 

@@ -6,7 +6,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
@@ -17,15 +16,14 @@ from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, render_page
+from console.htmx import HtmxHttpRequest, paginate, render_page
 from console.models import Project
 from ims.forms import MemberSelectionForm, SharedListFilterForm
 from ims.models import Image, ImageMember
-from ims.services import full_ecs_required_gb, shares_accept, shares_reject, vault_refusal
+from ims.services import full_ecs_required_gb, shares_accept, shares_reject
 from vaults.models import Vault
+from vaults.services import vault_refusal
 
-PAGE_SIZE = 10
-PENDING_PAGE_SIZE = 10
 SHARED_PARTIALS = ["banner", "shared-list", "accepted-images", "rejected-images"]
 
 
@@ -64,7 +62,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
         .order_by("-created", "-pk")
     )
     # The banner pages too: a project may have thousands of shares waiting.
-    pending = Paginator(pending_members, PENDING_PAGE_SIZE).get_page(filters.get("pending_page"))
+    pending = paginate(pending_members, filters.get("pending_page"))
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
     if filters.get("q"):
@@ -72,7 +70,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     if filters.get("type"):
         members = members.filter(image__image_type=filters["type"])
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
-    page = Paginator(members, PAGE_SIZE).get_page(filters.get("page"))
+    page = paginate(members, filters.get("page"))
     query = {k: v for k, v in filters.items() if v and k in ("q", "type", "view")}
     return tab_context(request, "shared", pending_count=pending.paginator.count) | {
         "pending": pending,

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import console.settings
-from console.views.auth import DEMO_PASSWORD, DEMO_PERSONAS
+from console.views import DEMO_PASSWORD, DEMO_PERSONAS
 from tests.factories import UserFactory
 
 LOGIN_URL = reverse("console:login")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views import defaults
 
 from console import urls
-from console.views.auth import error_403
+from console.views import error_403
 from tests.console.test_auth import CONSOLE_PAGES
 from tests.factories import TenantFactory, UserFactory
 
@@ -138,8 +138,8 @@ def test_403_handler_names_the_reason():
 
 
 def test_error_handlers_are_the_consoles():
-    assert urls.handler403 == "console.views.auth.error_403"
-    assert urls.handler404 == "console.views.auth.error_404"
+    assert urls.handler403 == "console.views.error_403"
+    assert urls.handler404 == "console.views.error_404"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_unexpected_exception_shows_the_500_page(world, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr("console.views.auth.render", boom)
+    monkeypatch.setattr("console.views.render", boom)
     client = Client(raise_request_exception=False)
     client.force_login(world.recipient_user)
 

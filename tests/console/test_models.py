@@ -6,8 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from console.audit.models import Message, Trace
+from console.compute.models import Disk, Server
 from console.ids import new_hex32, stable_hex32
-from console.models import Disk, Key, KeyGrant, Message, Project, Region, Server, Trace, User
+from console.kms.models import Key, KeyGrant
+from console.models import Project, Region, User
 from tests.factories import (
     DiskFactory,
     KeyFactory,

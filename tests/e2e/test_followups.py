@@ -2,8 +2,8 @@
 
 from playwright.sync_api import expect
 
+from console.compute.models import Disk, Server
 from console.ids import stable_hex32
-from console.models import Disk, Server
 from ims.models import Image, ImageMember
 
 BETA_ACCOUNT = stable_hex32("account", "Beta Apps")

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from console.models import Server
+from console.compute.models import Server
 from tests.e2e.test_sharing import carol_project_id, gamma_members, open_share_dialog
 
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
-from console.models import Disk, Key, Server
+from console.compute.models import Disk, Server
+from console.kms.models import Key
 from ims.models import Image, ImageBackup, ImageMember
 from tests.factories import (
     DiskFactory,

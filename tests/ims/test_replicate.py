@@ -3,10 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from console.errors import RoleRefused
-from console.models import Key, Trace
-from console.services import InputRefused, key_grant_revoke, key_set_state, servers_create
-from ims.errors import ImsError
+from console.audit.models import Trace
+from console.compute.services import servers_create
+from console.errors import ImsError, InputRefused, RoleRefused
+from console.kms.models import Key
+from console.kms.services import key_grant_revoke, key_set_state
 from ims.models import Image
 from ims.services import image_replicate
 from tests.conftest import htmx

@@ -2,11 +2,10 @@
 
 import pytest
 
-from console.errors import RoleRefused
-from console.models import Trace
-from ims.errors import ImsError
+from console.audit.models import Trace
+from console.errors import ImsError, RoleRefused
 from ims.models import ImageMember
-from ims.services import full_ecs_required_gb, shares_accept, shares_reject, vault_refusal
+from ims.services import full_ecs_required_gb, shares_accept, shares_reject
 from tests.factories import (
     BackupFactory,
     ImageBackupFactory,
@@ -15,6 +14,7 @@ from tests.factories import (
     VaultFactory,
 )
 from vaults.models import Backup, Vault
+from vaults.services import vault_refusal
 
 pytestmark = pytest.mark.django_db
 

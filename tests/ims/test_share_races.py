@@ -6,11 +6,17 @@ taken with select_for_update, on SQLite the immediate write transactions.
 
 import pytest
 
-from console.models import Trace
-from ims.errors import ImsError
+from console.audit.models import Trace
+from console.errors import ImsError
 from ims.models import ImageMember
 from ims.services import shares_accept, shares_reject
-from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
+from tests.factories import (
+    BackupFactory,
+    ImageBackupFactory,
+    ImageFactory,
+    ImageMemberFactory,
+    VaultFactory,
+)
 from tests.races import race, while_locked
 from vaults.models import Backup, Vault
 
@@ -70,7 +76,7 @@ def test_accept_racing_a_reject_of_the_same_share(world, attempt):
     # Whichever ran second decided the end state, and the audit trail says so.
     assert traces and traces[-1].detail["status"] == member.status
     if member.status == "accepted":
-        assert member.vault == vault and Backup.objects.filter(member=member).count() == 1
+        assert member.vault == vault and Backup.objects.filter(share__member=member).count() == 1
     else:
         assert member.vault is None and not Backup.objects.exists()
 
@@ -101,7 +107,7 @@ def test_accept_waits_for_another_accept_filling_the_vault(world):
 
     def accept_first():
         Vault.objects.select_for_update().get(pk=vault.pk)
-        Backup.objects.create(vault=vault, member=first, source=source, role="system", size_gb=60)
+        BackupFactory(vault=vault, member=first, source=source, size_gb=60)
 
     outcome = while_locked(
         accept_first,

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from console.models import Key, Trace
+from console.audit.models import Trace
+from console.kms.models import Key
 from ims.models import ImageMember
 from tests.conftest import htmx
 from tests.factories import (

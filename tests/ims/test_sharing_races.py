@@ -6,11 +6,19 @@ and member rows, on SQLite the immediate write transactions.
 
 import pytest
 
+from console.audit.models import Message, Trace
+from console.errors import ShareRefused
 from console.ids import new_hex32
-from console.models import Message, Project, Tenant, Trace
+from console.models import Project, Tenant
 from ims.models import Image, ImageMember
-from ims.services import ShareRefused, image_delete, image_members_delete, image_share
-from tests.factories import ImageBackupFactory, ImageFactory, ImageMemberFactory, VaultFactory
+from ims.services import image_delete, image_members_delete, image_share
+from tests.factories import (
+    BackupFactory,
+    ImageBackupFactory,
+    ImageFactory,
+    ImageMemberFactory,
+    VaultFactory,
+)
 from tests.races import race, while_locked
 from vaults.models import Backup
 
@@ -76,7 +84,7 @@ def test_stopping_a_share_waits_for_an_accept_in_progress(world):
         ImageMember.objects.select_for_update().filter(pk=member.pk).update(
             status="accepted", vault=vault
         )
-        Backup.objects.create(vault=vault, member=member, source=source, role="system", size_gb=60)
+        BackupFactory(vault=vault, member=member, source=source, size_gb=60)
 
     outcome = while_locked(
         accept_in_progress,

@@ -5,20 +5,16 @@ from unittest import mock
 import pytest
 from django.db.models import QuerySet
 
-from console.errors import ConsoleError, RoleRefused
+from console.audit.models import Message, Trace
+from console.compute.models import Disk, Server
+from console.errors import MESSAGES as ERROR_MESSAGES
+from console.errors import ConsoleError, ImsError, RoleRefused, ShareRefused
 from console.ids import new_hex32
-from console.models import Disk, Key, KeyGrant, Message, Project, Server, Tenant, Trace, User
-from ims.errors import MESSAGES as ERROR_MESSAGES
-from ims.errors import ImsError
+from console.kms.models import Key, KeyGrant
+from console.models import Project, Tenant, User
 from ims.forms import parse_project_ids
 from ims.models import Image, ImageMember
-from ims.services import (
-    ShareRefused,
-    image_delete,
-    image_members_delete,
-    image_share,
-    image_share_refusal,
-)
+from ims.services import image_delete, image_members_delete, image_share, image_share_refusal
 from tests.factories import (
     BackupFactory,
     DiskFactory,

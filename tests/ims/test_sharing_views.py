@@ -4,10 +4,13 @@ import json
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
+from console.audit.models import Message
+from console.compute.models import Server
 from console.ids import new_hex32
-from console.models import Key, Message, Server, User
+from console.kms.models import Key
+from console.models import User
 from ims.models import Image, ImageMember
 from tests.conftest import htmx
 from tests.factories import (
@@ -96,10 +99,7 @@ class TestPrivateImages:
             "saving": own_image(world, name="saving", status="saving"),
         }
         html = body(sharer_client.get(PRIVATE))
-        try:
-            create = reverse("console:server_create")
-        except NoReverseMatch:
-            create = "/ecs/create/"
+        create = reverse("compute:server_create")
 
         def link(name):
             return f'href="{create}?image={images[name].pk}">Apply for Server</a>'

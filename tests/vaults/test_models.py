@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
 from ims.models import ImageMember
+from ims.services import image_delete, release_backups
 from tests.factories import (
     BackupFactory,
     ImageBackupFactory,
@@ -52,9 +53,11 @@ def test_a_member_stores_each_source_backup_once():
     )
 
 
-def stored_full_ecs(vault, sizes):
+def stored_full_ecs(vault, sizes, owner=None):
     """Accept a full-ECS image into `vault`: one stored backup per disk size."""
-    image = ImageFactory(full_ecs=True, region=vault.project.region)
+    image = ImageFactory(
+        full_ecs=True, region=vault.project.region, **({"owner": owner} if owner else {})
+    )
     member = ImageMemberFactory(
         image=image, project=vault.project, status=ImageMember.Status.ACCEPTED, vault=vault
     )
@@ -127,19 +130,21 @@ def test_removing_the_share_removes_its_backups(world):
     kept = stored_full_ecs(vault, [30])
     dropped = stored_full_ecs(vault, [40, 60])
 
+    release_backups([dropped])
     dropped.delete()
 
-    assert set(Backup.objects.filter(vault=vault)) == set(Backup.objects.filter(member=kept))
+    assert set(Backup.objects.filter(vault=vault)) == set(Backup.objects.filter(share__member=kept))
     assert Vault.objects.with_usage().get(pk=vault.pk).used_gb == 30
 
 
 def test_deleting_the_image_frees_the_vault(world):
     vault = VaultFactory(project=world.recipient_de, capacity_gb=200)
-    member = stored_full_ecs(vault, [40, 60])
+    member = stored_full_ecs(vault, [40, 60], owner=world.sharer_de)
 
-    member.image.delete()
+    image_delete(actor=world.sharer_user, project=member.image.owner, image=member.image)
 
     assert Vault.objects.with_usage().get(pk=vault.pk).used_gb == 0
+    assert not Backup.objects.exists()
 
 
 def test_a_vault_holding_backups_cannot_be_deleted_alone(world):

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from console.errors import RoleRefused
-from console.models import Trace
-from ims.models import ImageMember
-from tests.factories import BackupFactory, ImageMemberFactory, ProjectFactory, VaultFactory
-from tests.races import race, while_locked
-from vaults.models import Backup, Vault
-from vaults.services import (
+from console.audit.models import Trace
+from console.errors import (
+    RoleRefused,
     VaultCapacityInvalid,
     VaultChoiceInvalid,
     VaultHoldsBackups,
     VaultNameInvalid,
     VaultNotFound,
-    vault_create,
-    vault_delete,
-    vault_expand,
 )
+from ims.models import ImageMember
+from tests.factories import BackupFactory, ImageMemberFactory, ProjectFactory, VaultFactory
+from tests.races import race, while_locked
+from vaults.models import Backup, Vault
+from vaults.services import vault_create, vault_delete, vault_expand
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +62,7 @@ class TestVaultCreate:
         with pytest.raises(RoleRefused):
             create(world, actor=world.readonly_user)
         assert not Vault.objects.exists()
-        assert not Trace.objects.exists()
+        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
 
     def test_another_tenants_project_is_refused(self, world):
         with pytest.raises(VaultNotFound):
@@ -137,7 +135,7 @@ class TestVaultExpand:
             vault_expand(actor=world.recipient_user, vault=vault, capacity_gb=capacity)
         vault.refresh_from_db()
         assert vault.capacity_gb == 50
-        assert not Trace.objects.exists()
+        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
 
     def test_maximum_is_allowed_and_beyond_refused(self, world):
         vault = VaultFactory(project=world.recipient_de, capacity_gb=50)
@@ -174,7 +172,7 @@ class TestVaultExpand:
             vault_expand(actor=world.readonly_user, vault=vault, capacity_gb=80)
         vault.refresh_from_db()
         assert vault.capacity_gb == 50
-        assert not Trace.objects.exists()
+        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
 
     def test_another_tenants_vault_is_refused(self, world):
         vault = VaultFactory(project=world.sharer_de, capacity_gb=50)
@@ -213,7 +211,7 @@ class TestVaultDelete:
         )
         assert Vault.objects.filter(pk=vault.pk).exists()
         assert Backup.objects.filter(vault=vault).count() == 1
-        assert not Trace.objects.exists()
+        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
 
     def test_a_member_that_pointed_at_the_vault_forgets_it(self, world):
         vault = VaultFactory(project=world.recipient_de)
@@ -250,7 +248,7 @@ def test_two_creates_with_the_same_name_racing(world, attempt):
     assert len(errors) == 1, results
     assert isinstance(errors[0], VaultNameInvalid)
     assert Vault.objects.filter(project=world.recipient_de, name="vault-race").count() == 1
-    assert Trace.objects.filter(operation="createVault").count() == 1
+    assert Trace.objects.filter(operation="createVault", result="success").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,294 @@
+"""ECS and EVS services: servers and disks created from images (D9)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+
+from console.audit.services import audited, note
+from console.compute.models import Disk, Server
+from console.errors import InputRefused
+from console.models import Project, User
+from console.services import ensure_can_change
+from ims.models import Image, ImageBackup
+from ims.services import image_lock_for_use, system_disk_min_gb
+
+FLAVORS = {
+    "s3.medium.2": (1, 2),
+    "s3.large.2": (2, 4),
+    "s3.xlarge.2": (4, 8),
+    "s3.2xlarge.2": (8, 16),
+    "c6.large.2": (2, 4),
+    "c6.xlarge.2": (4, 8),
+    "m6.large.8": (2, 16),
+}
+
+
+SERVER_MAX_QUANTITY = 50
+
+
+SYSTEM_DISK_MAX_GB = 1024
+
+
+DATA_DISK_MIN_GB = 10
+
+
+DATA_DISK_MAX_GB = 32768
+
+
+NAME_MAX = 64
+
+
+NAME_RULE = "1 to 64 characters: letters, digits, underscores (_), hyphens (-) and periods (.)"
+
+
+NAME_RE = re.compile(r"\A[A-Za-z0-9_.-]{1,64}\Z")
+
+
+def _check_name(name: str, *, field: str = "name", suffix: int = 0) -> None:
+    if not NAME_RE.match(name or ""):
+        raise InputRefused(f"Enter a valid name: {NAME_RULE}.", field=field)
+    if len(name) + suffix > NAME_MAX:
+        raise InputRefused(
+            f"The name may have at most {NAME_MAX - suffix} characters when several "
+            f"are created, because a suffix such as -0001 is added.",
+            field=field,
+        )
+
+
+def _disk_name(server_name: str, suffix: str) -> str:
+    return server_name[: NAME_MAX - len(suffix)] + suffix
+
+
+def _check_zone(project: Project, availability_zone: str) -> None:
+    if availability_zone not in (project.region.availability_zones or []):
+        raise InputRefused(
+            f"{availability_zone or 'The availability zone'} is not an availability zone of "
+            f"{project.region.name}.",
+            field="availability_zone",
+        )
+
+
+@audited(
+    service="ECS",
+    operation="createServer",
+    resource_type="server",
+    resource=lambda kw: ("", kw.get("name", "")),
+)
+@transaction.atomic
+def servers_create(
+    *,
+    actor: User,
+    project: Project,
+    image: Image,
+    name: str,
+    availability_zone: str,
+    flavor: str,
+    system_disk_gb: int,
+    quantity: int = 1,
+) -> list[Server]:
+    """Create running servers from an image, each with its system (and full-ECS data) disks."""
+    ensure_can_change(actor)
+    if not 1 <= quantity <= SERVER_MAX_QUANTITY:
+        raise InputRefused(
+            f"The quantity must be between 1 and {SERVER_MAX_QUANTITY}.", field="quantity"
+        )
+    _check_name(name, suffix=5 if quantity > 1 else 0)
+    _check_zone(project, availability_zone)
+    if flavor not in FLAVORS:
+        raise InputRefused(f"{flavor or 'The flavor'} is not an available flavor.", field="flavor")
+    image = image_lock_for_use(project=project, image=image, use="server")
+    minimum = system_disk_min_gb(image)
+    if not minimum <= system_disk_gb <= SYSTEM_DISK_MAX_GB:
+        raise InputRefused(
+            f"The system disk must be between {minimum} GB (what {image.name} needs) and "
+            f"{SYSTEM_DISK_MAX_GB} GB.",
+            field="system_disk_gb",
+        )
+    data_backups = list(image.backups.filter(role=ImageBackup.Role.DATA).order_by("device"))
+    names = [name] if quantity == 1 else [f"{name}-{n:04d}" for n in range(1, quantity + 1)]
+    servers = []
+    for server_name in names:
+        server = Server(
+            project=project,
+            name=server_name,
+            image=image,
+            image_name=image.name,
+            availability_zone=availability_zone,
+            flavor=flavor,
+            status=Server.Status.RUNNING,
+        )
+        server.full_clean()
+        server.save()
+        disks = [(Disk.Role.SYSTEM, _disk_name(server_name, "-sys"), system_disk_gb)]
+        disks += [
+            (Disk.Role.DATA, _disk_name(server_name, f"-data{n}"), backup.size_gb)
+            for n, backup in enumerate(data_backups, start=1)
+        ]
+        Disk.objects.bulk_create(
+            Disk(
+                project=project,
+                name=disk_name,
+                role=role,
+                size_gb=size,
+                availability_zone=availability_zone,
+                server=server,
+                image=image,
+                status=Disk.Status.IN_USE,
+            )
+            for role, disk_name, size in disks
+        )
+        note(
+            resource_id=server.server_id,
+            resource_name=server.name,
+            detail={
+                "image_id": str(image.pk),
+                "image_name": image.name,
+                "flavor": flavor,
+                "availability_zone": availability_zone,
+                "system_disk_gb": system_disk_gb,
+                "data_disks_gb": [b.size_gb for b in data_backups],
+            },
+        )
+        servers.append(server)
+    return servers
+
+
+def _lock_server(project: Project, server: Server) -> Server:
+    locked = Server.objects.for_project(project).select_for_update().filter(pk=server.pk).first()
+    if locked is None:
+        raise InputRefused("The server does not exist; it may have been deleted.")
+    return locked
+
+
+def _server_power(*, actor: User, project: Project, server: Server, to: str) -> Server:
+    ensure_can_change(actor)
+    server = _lock_server(project, server)
+    if server.status == to:
+        raise InputRefused(f"{server.name} is already {server.get_status_display().lower()}.")
+    server.status = to
+    server.save(update_fields=["status"])
+    note(
+        operation="startServer" if to == Server.Status.RUNNING else "stopServer",
+        resource_id=server.server_id,
+        resource_name=server.name,
+    )
+    return server
+
+
+def _server_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    return kw["server"].server_id, kw["server"].name
+
+
+@audited(
+    service="ECS",
+    operation="stopServer",
+    resource_type="server",
+    resource=_server_resource,
+)
+def server_stop(*, actor: User, project: Project, server: Server) -> Server:
+    """Stop a running server."""
+    return _server_power(actor=actor, project=project, server=server, to=Server.Status.STOPPED)
+
+
+@audited(
+    service="ECS",
+    operation="startServer",
+    resource_type="server",
+    resource=_server_resource,
+)
+def server_start(*, actor: User, project: Project, server: Server) -> Server:
+    """Start a stopped server."""
+    return _server_power(actor=actor, project=project, server=server, to=Server.Status.RUNNING)
+
+
+@audited(
+    service="ECS",
+    operation="changeOS",
+    resource_type="server",
+    resource=_server_resource,
+)
+def server_change_os(*, actor: User, project: Project, server: Server, image: Image) -> Server:
+    """Reinstall a stopped server from another system disk image; the disk grows if needed."""
+    ensure_can_change(actor)
+    server = _lock_server(project, server)
+    if server.status != Server.Status.STOPPED:
+        raise InputRefused(f"Stop {server.name} before changing its OS.")
+    image = image_lock_for_use(project=project, image=image, use="change_os")
+    previous = server.image_name
+    server.image = image
+    server.image_name = image.name
+    server.save(update_fields=["image", "image_name"])
+    system_disk = server.disks.select_for_update().filter(role=Disk.Role.SYSTEM).first()
+    if system_disk is None:
+        Disk.objects.create(
+            project=project,
+            name=_disk_name(server.name, "-sys"),
+            role=Disk.Role.SYSTEM,
+            size_gb=image.min_disk_gb,
+            availability_zone=server.availability_zone,
+            server=server,
+            image=image,
+            status=Disk.Status.IN_USE,
+        )
+    else:
+        system_disk.image = image
+        system_disk.size_gb = max(system_disk.size_gb, image.min_disk_gb)
+        system_disk.save(update_fields=["image", "size_gb"])
+    note(
+        resource_id=server.server_id,
+        resource_name=server.name,
+        detail={"image_id": str(image.pk), "image_name": image.name, "previous": previous},
+    )
+    return server
+
+
+@audited(
+    service="EVS",
+    operation="createVolume",
+    resource_type="volume",
+    resource=lambda kw: ("", kw.get("name", "")),
+)
+@transaction.atomic
+def disk_create(
+    *,
+    actor: User,
+    project: Project,
+    name: str,
+    availability_zone: str,
+    size_gb: int,
+    image: Image | None = None,
+) -> Disk:
+    """Create a standalone data disk, empty or from a data disk image at least its size."""
+    ensure_can_change(actor)
+    _check_name(name)
+    _check_zone(project, availability_zone)
+    minimum = DATA_DISK_MIN_GB
+    if image is not None:
+        image = image_lock_for_use(project=project, image=image, use="disk")
+        minimum = max(minimum, image.min_disk_gb)
+    if not minimum <= size_gb <= DATA_DISK_MAX_GB:
+        needs = f" (what {image.name} needs)" if image is not None else ""
+        raise InputRefused(
+            f"The disk size must be between {minimum} GB{needs} and {DATA_DISK_MAX_GB} GB.",
+            field="size_gb",
+        )
+    disk = Disk(
+        project=project,
+        name=name,
+        role=Disk.Role.DATA,
+        size_gb=size_gb,
+        availability_zone=availability_zone,
+        image=image,
+        status=Disk.Status.AVAILABLE,
+    )
+    disk.full_clean()
+    disk.save()
+    note(
+        resource_id=disk.disk_id,
+        resource_name=disk.name,
+        detail={"size_gb": size_gb, "image_id": str(image.pk) if image else None},
+    )
+    return disk

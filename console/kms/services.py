@@ -1,0 +1,205 @@
+"""KMS services: custom keys, grants and key states."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from console.audit.services import audited, note
+from console.errors import InputRefused
+from console.ids import HEX32_RE
+from console.kms.models import Key, KeyGrant
+from console.models import Project, Tenant, User
+from console.services import ensure_can_change
+
+KEY_ALIAS_RULE = (
+    "1 to 255 characters: letters, digits, underscores (_), hyphens (-) and slashes (/)"
+)
+
+
+KEY_ALIAS_RE = re.compile(r"\A[A-Za-z0-9_/-]{1,255}\Z")
+
+
+def _lock_key(project: Project, key: Key) -> Key:
+    locked = Key.objects.for_project(project).select_for_update().filter(pk=key.pk).first()
+    if locked is None:
+        raise InputRefused("The key does not exist; it may have been deleted.")
+    return locked
+
+
+@audited(
+    service="KMS",
+    operation="createKey",
+    resource_type="key",
+    resource=lambda kw: ("", kw.get("alias", "")),
+)
+@transaction.atomic
+def key_create(*, actor: User, project: Project, alias: str, description: str = "") -> Key:
+    """Create a custom key; its alias is unique in the project."""
+    ensure_can_change(actor)
+    if not KEY_ALIAS_RE.match(alias or ""):
+        raise InputRefused(f"Enter a valid alias: {KEY_ALIAS_RULE}.", field="alias")
+    if alias.lower().endswith("/default"):
+        raise InputRefused("An alias cannot end with /default: it is reserved.", field="alias")
+    if len(description) > 255:
+        raise InputRefused("The description may have at most 255 characters.", field="description")
+    # Locking the project serializes key creation in it, so the alias check holds at commit.
+    Project.objects.select_for_update().get(pk=project.pk)
+    if Key.objects.for_project(project).filter(alias=alias).exists():
+        raise InputRefused(f"A key with the alias {alias} already exists.", field="alias")
+    key = Key.objects.create(project=project, alias=alias, description=description)
+    note(
+        resource_id=key.key_id,
+        resource_name=key.alias,
+    )
+    return key
+
+
+@audited(
+    service="KMS",
+    operation="createGrant",
+    resource_type="grant",
+    resource=lambda kw: (kw["key"].key_id, kw["key"].alias),
+)
+def key_grant_create(
+    *,
+    actor: User,
+    project: Project,
+    key: Key,
+    grantee_account_id: str,
+    operations: list[str],
+) -> KeyGrant:
+    """Grant another tenant (by account ID) operations on a custom key."""
+    ensure_can_change(actor)
+    key = _lock_key(project, key)
+    if key.is_default:
+        raise InputRefused("A default key cannot be granted to another tenant.")
+    if key.state == Key.State.PENDING_DELETION:
+        raise InputRefused(f"{key.alias} is scheduled for deletion: cancel the deletion first.")
+    account_id = (grantee_account_id or "").strip().lower()
+    if not HEX32_RE.match(account_id):
+        raise InputRefused(
+            "Enter the tenant's account ID: 32 hexadecimal characters, as shown on the "
+            "recipient's My Credentials page.",
+            field="grantee_account_id",
+        )
+    grantee = Tenant.objects.filter(account_id=account_id).first()
+    if grantee is None:
+        raise InputRefused(
+            f"No account with the ID {account_id} exists. Ask the recipient for the Account "
+            "ID on their My Credentials page.",
+            field="grantee_account_id",
+        )
+    if grantee.pk == project.tenant_id:
+        raise InputRefused(
+            "This is your own account: a key needs no grant for its own account.",
+            field="grantee_account_id",
+        )
+    if KeyGrant.objects.select_for_update().filter(key=key, grantee=grantee).exists():
+        raise InputRefused(
+            f"The account {account_id} already has a grant on {key.alias}. Revoke it first "
+            "to grant other operations.",
+            field="grantee_account_id",
+        )
+    grant = KeyGrant(key=key, grantee=grantee, operations=sorted(set(operations)))
+    try:
+        grant.full_clean()
+    except ValidationError as error:
+        problems = [m for field_messages in error.message_dict.values() for m in field_messages]
+        raise InputRefused(" ".join(problems), field="operations") from error
+    grant.save()
+    note(
+        resource_id=grant.grant_id,
+        resource_name=key.alias,
+        detail={
+            "key_id": str(key.key_id),
+            "grantee_account_id": account_id,
+            "operations": grant.operations,
+        },
+    )
+    return grant
+
+
+@audited(
+    service="KMS",
+    operation="revokeGrant",
+    resource_type="grant",
+    resource=lambda kw: (kw["grant"].grant_id, ""),
+)
+def key_grant_revoke(*, actor: User, project: Project, grant: KeyGrant) -> None:
+    """Revoke a grant; encrypted images shared with that tenant become unavailable (D10)."""
+    ensure_can_change(actor)
+    gone = InputRefused("The grant does not exist; it may have been revoked already.")
+    found = KeyGrant.objects.filter(pk=grant.pk, key__project=project).values("key").first()
+    if found is None:
+        raise gone
+    # Key before grant, the order the follow-ups lock them in, so the two never deadlock.
+    key = Key.objects.select_for_update().get(pk=found["key"])
+    locked = (
+        KeyGrant.objects.select_for_update(of=("self",))
+        .select_related("grantee")
+        .filter(pk=grant.pk, key=key)
+        .first()
+    )
+    if locked is None:
+        raise gone
+    locked.delete()
+    note(
+        resource_id=locked.grant_id,
+        resource_name=key.alias,
+        detail={"key_id": str(key.key_id), "grantee_account_id": locked.grantee.account_id},
+    )
+
+
+# (from state, to state) → the KMS operation; cancelling a deletion leaves the key disabled.
+KEY_TRANSITIONS = {
+    (Key.State.ENABLED, Key.State.DISABLED): "disableKey",
+    (Key.State.DISABLED, Key.State.ENABLED): "enableKey",
+    (Key.State.ENABLED, Key.State.PENDING_DELETION): "scheduleKeyDeletion",
+    (Key.State.DISABLED, Key.State.PENDING_DELETION): "scheduleKeyDeletion",
+    (Key.State.PENDING_DELETION, Key.State.DISABLED): "cancelKeyDeletion",
+}
+
+
+KEY_STATE_OPERATIONS = {
+    Key.State.DISABLED: "disableKey",
+    Key.State.ENABLED: "enableKey",
+    Key.State.PENDING_DELETION: "scheduleKeyDeletion",
+}
+
+
+def _key_state_operation(kw: dict[str, Any]) -> str:
+    key, state = kw["key"], kw.get("state")
+    return KEY_TRANSITIONS.get((key.state, state)) or KEY_STATE_OPERATIONS.get(state, "updateKey")
+
+
+@audited(
+    service="KMS",
+    operation=_key_state_operation,
+    resource_type="key",
+    resource=lambda kw: (kw["key"].key_id, kw["key"].alias),
+)
+def key_set_state(*, actor: User, project: Project, key: Key, state: str) -> Key:
+    """Disable, enable, schedule the deletion of a custom key, or cancel it (→ disabled)."""
+    ensure_can_change(actor)
+    key = _lock_key(project, key)
+    if key.is_default:
+        raise InputRefused("A default key cannot be disabled or deleted.")
+    operation = KEY_TRANSITIONS.get((key.state, state))
+    if operation is None:
+        if state == key.state:
+            raise InputRefused(f"{key.alias} is already {key.get_state_display().lower()}.")
+        if key.state == Key.State.PENDING_DELETION:
+            raise InputRefused(f"{key.alias} is scheduled for deletion: cancel the deletion first.")
+        raise InputRefused(f"{key.alias} cannot change to the state {state}.")
+    key.state = state
+    key.save(update_fields=["state"])
+    note(
+        operation=operation,
+        resource_id=key.key_id,
+        resource_name=key.alias,
+    )
+    return key

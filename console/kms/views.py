@@ -1,0 +1,229 @@
+"""Key Management Service: custom keys, their grants to other tenants, and their states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import trigger_client_event
+
+from console.decorators import project_required
+from console.errors import ConsoleError, RoleRefused
+from console.htmx import HtmxHttpRequest, add_service_error, paginate, render_page
+from console.kms import services
+from console.kms.forms import KeyCreateForm, KeyGrantCreateForm, KeyStateForm
+from console.kms.models import Key, KeyGrant
+
+# The confirmation each state change asks for: (title, button, button class, explanation).
+STATE_ACTIONS = {
+    Key.State.DISABLED: (
+        "Disable Key",
+        "Disable",
+        "btn-danger",
+        "Data encrypted with the key cannot be decrypted while it is disabled. Images "
+        "encrypted with it, including images you shared, become unavailable until you "
+        "enable it again.",
+    ),
+    Key.State.ENABLED: ("Enable Key", "Enable", "btn-primary", "The key can be used again."),
+    Key.State.PENDING_DELETION: (
+        "Schedule Key Deletion",
+        "Schedule Deletion",
+        "btn-danger",
+        "The key is deleted when the waiting period ends, and data encrypted with it can "
+        "never be decrypted again. Images encrypted with it become unavailable at once. You "
+        "can cancel the deletion until then.",
+    ),
+}
+
+
+def _dialog(
+    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A dialog: its partial swapped into #dialogs for htmx, else the page around it."""
+    if request.htmx:
+        response = TemplateResponse(request, f"{template}#{partial}", context)
+        response["HX-Retarget"] = "#dialogs"
+        response["HX-Reswap"] = "innerHTML"
+    else:
+        response = TemplateResponse(request, template, context | {"section": "kms"})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _refused(request: HtmxHttpRequest, error: ConsoleError) -> None:
+    """Say why a change was refused; a read-only user gets the 403 page without htmx."""
+    if isinstance(error, RoleRefused) and not request.htmx:
+        raise PermissionDenied(str(error))
+    messages.error(request, str(error))
+
+
+def _key_list_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    keys = Key.objects.for_project(request.project).order_by("-is_default", "alias", "pk")
+    page = paginate(keys, request.GET.get("page"))
+    return {"section": "kms", "page": page}
+
+
+@project_required
+@require_safe
+def key_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The project's keys: the default key and custom keys."""
+    return render_page(
+        request, "kms/key_list.html", _key_list_context(request), partials=["key-table"]
+    )
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def key_create(request: HtmxHttpRequest) -> HttpResponse:
+    """Create Key: a custom key with an alias unique in the project."""
+    form = KeyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = services.key_create(
+                actor=request.user, project=request.project, **form.cleaned_data
+            )
+        except ConsoleError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Key {key.alias} created.")
+            if not request.htmx:
+                return redirect("kms:key_detail", key_id=key.key_id)
+            context = _key_list_context(request) | {"hx_oob": True}
+            response = TemplateResponse(request, "kms/key_list.html#key-table", context)
+            response["HX-Reswap"] = "none"
+            trigger_client_event(response, "modal-close")
+            return response
+    return _dialog(request, "kms/key_form.html", "key-create-dialog", {"form": form})
+
+
+def _own_key(request: HtmxHttpRequest, key_id: object) -> Key:
+    return get_object_or_404(Key.objects.for_project(request.project), key_id=key_id)
+
+
+def _key_detail_context(request: HtmxHttpRequest, key: Key) -> dict[str, Any]:
+    grants = key.grants.select_related("grantee").order_by("-created", "-pk")
+    labels = dict(KeyGrant.Operation.choices)
+    rows = [{"grant": g, "operations": [labels.get(op, op) for op in g.operations]} for g in grants]
+    return {
+        "section": "kms",
+        "key": key,
+        "grants": rows,
+        "images_count": key.images.count(),
+    }
+
+
+@project_required
+@require_safe
+def key_detail(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
+    """A key's details, state actions and grants."""
+    key = _own_key(request, key_id)
+    return render_page(
+        request,
+        "kms/key_detail.html",
+        _key_detail_context(request, key),
+        partials=["key-summary", "grant-list"],
+    )
+
+
+def _key_refreshed(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
+    """After a key change: its summary and grants swapped out of band, dialogs closed."""
+    if not request.htmx:
+        return redirect("kms:key_detail", key_id=key_id)
+    key = _own_key(request, key_id)
+    context = _key_detail_context(request, key) | {"hx_oob": True}
+    response = TemplateResponse(request, "kms/key_detail.html#refresh", context)
+    response["HX-Reswap"] = "none"
+    trigger_client_event(response, "modal-close")
+    return response
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def key_state(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
+    """Disable, enable, schedule or cancel the deletion of a key; GET asks to confirm."""
+    key = _own_key(request, key_id)
+    form = KeyStateForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        if request.method == "GET":
+            raise Http404("Unknown key state.")
+        messages.error(request, "Choose a valid key state.")
+        return _key_refreshed(request, key.key_id)
+    state = form.cleaned_data["state"]
+    if request.method == "GET":
+        title, button, button_class, explanation = STATE_ACTIONS[state]
+        if key.state == Key.State.PENDING_DELETION and state == Key.State.DISABLED:
+            title, button, button_class = "Cancel Key Deletion", "Cancel Deletion", "btn-primary"
+            explanation = "The key is kept and left disabled; enable it to use it again."
+        context = {
+            "key": key,
+            "state": state,
+            "title": title,
+            "button": button,
+            "button_class": button_class,
+            "explanation": explanation,
+        }
+        return _dialog(request, "kms/key_state_dialog.html", "key-state-dialog", context)
+    try:
+        key = services.key_set_state(
+            actor=request.user, project=request.project, key=key, state=state
+        )
+    except ConsoleError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"Key {key.alias} is now {key.get_state_display().lower()}.")
+    return _key_refreshed(request, key.key_id)
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def key_grant_create(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
+    """Create Grant: let another tenant (account ID) use a custom key."""
+    key = _own_key(request, key_id)
+    form = KeyGrantCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.key_grant_create(
+                actor=request.user,
+                project=request.project,
+                key=key,
+                grantee_account_id=form.cleaned_data["grantee_account_id"],
+                operations=form.cleaned_data["operations"],
+            )
+        except ConsoleError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, f"Grant created for account {grant.grantee.account_id} on {key.alias}."
+            )
+            return _key_refreshed(request, key.key_id)
+    return _dialog(request, "kms/key_grant_form.html", "grant-dialog", {"key": key, "form": form})
+
+
+@project_required
+@require_http_methods(["GET", "POST"])
+def key_grant_revoke(request: HtmxHttpRequest, key_id: object, grant_id: object) -> HttpResponse:
+    """Revoke a grant; GET asks to confirm."""
+    key = _own_key(request, key_id)
+    grant = get_object_or_404(key.grants.select_related("grantee"), grant_id=grant_id)
+    if request.method == "GET":
+        return _dialog(
+            request,
+            "kms/key_grant_revoke_dialog.html",
+            "revoke-dialog",
+            {"key": key, "grant": grant},
+        )
+    try:
+        services.key_grant_revoke(actor=request.user, project=request.project, grant=grant)
+    except ConsoleError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request, f"Grant for account {grant.grantee.account_id} on {key.alias} revoked."
+        )
+    return _key_refreshed(request, key.key_id)

@@ -1,1 +1,0 @@
-"""Console views, one module per area: auth (login, region, credentials, errors), ..."""

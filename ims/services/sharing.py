@@ -1,0 +1,374 @@
+"""Sharer side: sharing, stopping sharing and deleting images (D1–D3, D11)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from console.audit.models import Message
+from console.audit.services import audited, messages_send, note
+from console.errors import (
+    ConsoleError,
+    ImsError,
+    ShareProblem,
+    ShareRefused,
+)
+from console.ids import HEX32_RE
+from console.kms.models import KeyGrant
+from console.models import Project, User
+from console.services import ensure_can_change
+from ims.models import Image, ImageMember, MemberBackup
+from ims.services.answers import release_backups
+
+MAX_PROJECT_IDS_PER_SHARE = 100
+
+
+def normalize_project_ids(project_ids: Iterable[str]) -> list[str]:
+    """Project IDs as entered: trimmed, lowercase, without blanks or repeats, in order."""
+    cleaned = (str(pid).strip().lower() for pid in project_ids)
+    return list(dict.fromkeys(pid for pid in cleaned if pid))
+
+
+def _shown_id(project_id: str) -> str:
+    return project_id if len(project_id) <= 40 else f"{project_id[:40]}…"
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    """What a share submission did.
+
+    `added` holds the new pending members, including `reshared` ones that had been rejected
+    (D3); `already_shared` the pending or accepted ones left unchanged; `notified` the
+    recipient projects that got a message.
+    """
+
+    added: list[ImageMember] = field(default_factory=list)
+    reshared: list[ImageMember] = field(default_factory=list)
+    already_shared: list[ImageMember] = field(default_factory=list)
+    notified: list[Project] = field(default_factory=list)
+
+
+def image_share_refusal(image: Image, project: Project | None = None) -> ImsError | None:
+    """Why `image` cannot be shared by `project` at all (D2), or None.
+
+    Key grants depend on the recipient and are checked by `image_share`.
+    """
+    if image.is_public:
+        return ImsError("IMG.0089")
+    if project is not None and image.owner_id != project.pk:
+        return ImsError("IMG.0047")
+    if image.image_type == Image.ImageType.ISO:
+        return ImsError("IMG.0046", "ISO images cannot be shared.")
+    if image.status != Image.Status.ACTIVE:
+        return ImsError(
+            "IMG.0046",
+            f"Its status is {image.get_status_display()}; only images in Normal status "
+            "can be shared.",
+        )
+    if image.kms_key_id:
+        key = image.kms_key
+        if key.is_default:
+            return ImsError(
+                "IMG.0098",
+                "It is encrypted with the default key, which cannot be granted to other "
+                "tenants. Replicate it to an unencrypted image or one encrypted with a custom "
+                "key, then share that.",
+            )
+        if not key.usable:
+            return ImsError(
+                "IMG.0046", f"Its KMS key {key.alias} is {key.get_state_display().lower()}."
+            )
+    if (
+        image.image_type == Image.ImageType.FULL_ECS
+        and image.full_ecs_source != Image.FullEcsSource.CBR
+    ):
+        return ImsError(
+            "IMG.0135",
+            f"It was created from a {image.get_full_ecs_source_display()}; only full-ECS "
+            "images created from CBR backups can be shared.",
+        )
+    return None
+
+
+def _grants_for_sharing(images: list[Image], tenant_ids: set[int]) -> set[tuple[int, int]]:
+    """(key, tenant) pairs whose grant allows what a shared encrypted image needs."""
+    key_ids = {image.kms_key_id for image in images if image.kms_key_id}
+    if not key_ids or not tenant_ids:
+        return set()
+    grants = KeyGrant.objects.filter(key_id__in=key_ids, grantee_id__in=tenant_ids)
+    return {
+        (grant.key_id, grant.grantee_id)
+        for grant in grants
+        if KeyGrant.REQUIRED_FOR_SHARING <= set(grant.operations or [])
+    }
+
+
+def _share_message(sharer: Project, target: Project, shared: list[Image]) -> Message:
+    """The notification a recipient project gets for the images just shared with it."""
+    count = len(shared)
+    names = ", ".join(sorted(image.name for image in shared))
+    title = ngettext(
+        "%(tenant)s shared %(count)d image with you",
+        "%(tenant)s shared %(count)d images with you",
+        count,
+    ) % {"tenant": sharer.tenant.name, "count": count}
+    body = ngettext(
+        "Image: %(names)s. To use it, accept it on the Images Shared with Me tab of the "
+        "Image Management Service in %(region)s.",
+        "Images: %(names)s. To use them, accept them on the Images Shared with Me tab of the "
+        "Image Management Service in %(region)s.",
+        count,
+    ) % {"names": names, "region": sharer.region.name}
+    return Message(project=target, title=title, body=body)
+
+
+def _share_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    images = list(kw.get("images") or [])
+    if len(images) == 1:
+        return images[0].pk, images[0].name
+    return "", ", ".join(image.name for image in images)
+
+
+@audited(service="IMS", operation="addMember", resource_type="image", resource=_share_resource)
+def image_share(
+    *, actor: User, project: Project, images: Iterable[Image], project_ids: Sequence[str]
+) -> ShareResult:
+    """Share `project`'s images with other projects of the same region (D1–D3).
+
+    The submission is validated as a whole: if any project ID or image is refused, nothing
+    is shared and `ShareRefused` names every problem. Each recipient project gets one message.
+    """
+    ensure_can_change(actor)
+    ids = normalize_project_ids(project_ids)
+    if not ids:
+        raise ConsoleError("Enter one or more project IDs.")
+    if len(ids) > MAX_PROJECT_IDS_PER_SHARE:
+        raise ConsoleError(
+            f"Enter at most {MAX_PROJECT_IDS_PER_SHARE} project IDs at a time; "
+            f"{len(ids)} were entered."
+        )
+    image_pks = list(dict.fromkeys(image.pk for image in images))
+    if not image_pks:
+        raise ImsError("IMG.0086")
+    # The images stay locked until the members are written, so two submissions for the
+    # same image queue up instead of both passing the recipient limit (D7); a fixed lock
+    # order keeps them from deadlocking.
+    locked = list(
+        Image.objects.select_for_update(of=("self",))
+        .select_related("kms_key")
+        .filter(pk__in=image_pks)
+        .order_by("pk")
+    )
+    if len(locked) != len(image_pks):
+        raise ImsError("IMG.0144")
+
+    problems: list[ShareProblem] = []
+    shareable: list[Image] = []
+    for image in locked:
+        if refusal := image_share_refusal(image, project):
+            problems.append(ShareProblem(refusal, f"Image {image.name}"))
+        else:
+            shareable.append(image)
+
+    found = {
+        p.project_id: p
+        for p in Project.objects.filter(
+            project_id__in=[pid for pid in ids if HEX32_RE.match(pid)]
+        ).select_related("tenant")
+    }
+    recipients: list[Project] = []
+    for pid in ids:
+        subject = f"Project ID {_shown_id(pid)}"
+        target = found.get(pid)
+        if not HEX32_RE.match(pid):
+            error = ImsError(
+                "IMG.0067", "A project ID has 32 characters: digits 0-9 and letters a-f."
+            )
+        elif target is None or target.region_id != project.region_id:
+            # A project of another region is reported exactly like a missing one (D1).
+            error = ImsError("IMG.0108")
+        elif target.tenant_id == project.tenant_id:
+            error = ImsError("IMG.0076")
+        else:
+            recipients.append(target)
+            continue
+        problems.append(ShareProblem(error, subject, pid))
+
+    encrypted = [image for image in shareable if image.kms_key_id]
+    granted = _grants_for_sharing(encrypted, {r.tenant_id for r in recipients})
+    for target in recipients:
+        for image in encrypted:
+            if (image.kms_key_id, target.tenant_id) not in granted:
+                error = ImsError(
+                    "IMG.0099",
+                    f"Image {image.name} is encrypted with KMS key {image.kms_key.alias}, "
+                    "which is not granted to this project's account (Decrypt Data Key and "
+                    "Describe Key are required).",
+                )
+                problems.append(
+                    ShareProblem(error, f"Project ID {target.project_id}", target.project_id)
+                )
+
+    members = list(ImageMember.objects.select_for_update().filter(image__in=locked).order_by("pk"))
+    current: dict[object, dict[int, ImageMember]] = {image.pk: {} for image in locked}
+    for member in members:
+        current[member.image_id][member.project_id] = member
+    for image in shareable:
+        new = [r for r in recipients if r.pk not in current[image.pk]]
+        total = len(current[image.pk]) + len(new)
+        if total > image.max_members:
+            full_ecs = image.image_type == Image.ImageType.FULL_ECS
+            kind = "a full-ECS image" if full_ecs else "a system or data disk image"
+            error = ConsoleError(
+                f"The recipient limit would be exceeded: {kind} can be shared with at most "
+                f"{image.max_members} projects. It has {len(current[image.pk])} and this "
+                f"submission would add {len(new)}."
+            )
+            problems.append(ShareProblem(error, f"Image {image.name}"))
+    if problems:
+        raise ShareRefused(problems)
+
+    now = timezone.now()
+    created: list[ImageMember] = []
+    reshared: list[ImageMember] = []
+    already: list[ImageMember] = []
+    per_recipient: dict[int, list[Image]] = {}
+    for image in locked:
+        for target in recipients:
+            member = current[image.pk].get(target.pk)
+            if member is None:
+                member = ImageMember(image=image, project=target)
+                created.append(member)
+            elif member.status == ImageMember.Status.REJECTED:
+                member.status = ImageMember.Status.PENDING
+                member.vault = None
+                member.updated = now
+                reshared.append(member)
+            else:
+                member.image, member.project = image, target
+                already.append(member)
+                continue
+            per_recipient.setdefault(target.pk, []).append(image)
+    ImageMember.objects.bulk_create(created)
+    if reshared:
+        ImageMember.objects.filter(pk__in=[m.pk for m in reshared]).update(
+            status=ImageMember.Status.PENDING, vault=None, updated=now
+        )
+    reshared_ids = {m.pk for m in reshared}
+    for member in created + reshared:
+        detail = {"project_id": member.project.project_id, "status": member.status}
+        if member.pk in reshared_ids:
+            detail["previous_status"] = ImageMember.Status.REJECTED
+        note(
+            resource_id=str(member.image_id),
+            resource_name=member.image.name,
+            detail=detail,
+        )
+
+    notified = [target for target in recipients if target.pk in per_recipient]
+    messages_send(_share_message(project, target, per_recipient[target.pk]) for target in notified)
+    return ShareResult(
+        added=created + reshared, reshared=reshared, already_shared=already, notified=notified
+    )
+
+
+def _lock_own_image(project: Project, image: Image, *, code: str) -> Image:
+    """Lock `image`; refuse with `code` unless `project` owns it."""
+    locked = Image.objects.select_for_update().filter(pk=image.pk).first()
+    if locked is None:
+        raise ImsError("IMG.0144")
+    if locked.owner_id != project.pk:
+        raise ImsError(code)
+    return locked
+
+
+def _note_member_deleted(image: Image, member: ImageMember, released_gb: int) -> None:
+    note(
+        resource_id=str(image.pk),
+        resource_name=image.name,
+        detail={
+            "project_id": member.project.project_id,
+            "status": member.status,
+            "released_backup_gb": released_gb,
+        },
+    )
+
+
+@audited(
+    service="IMS",
+    operation="deleteMember",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
+def image_members_delete(
+    *, actor: User, project: Project, image: Image, project_ids: Sequence[str]
+) -> list[ImageMember]:
+    """Stop sharing `image` with projects (D3, D11); returns the deleted members.
+
+    The recipients lose the image at once and without notice; the backups a full-ECS image
+    left in their vaults go with the members (D5). Servers and disks stay.
+    """
+    ensure_can_change(actor)
+    locked = _lock_own_image(project, image, code="IMG.0047")
+    ids = normalize_project_ids(project_ids)
+    if not ids:
+        raise ConsoleError("Select at least one project to stop sharing with.")
+    members = list(
+        ImageMember.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(image=locked, project__project_id__in=ids)
+        .order_by("pk")
+    )
+    missing = set(ids) - {m.project.project_id for m in members}
+    if missing:
+        raise ConsoleError(
+            f"Image {locked.name} is not shared with {', '.join(sorted(missing))}. "
+            "Nothing was changed."
+        )
+    released = dict(
+        MemberBackup.objects.filter(member__in=members)
+        .order_by()
+        .values("member")
+        .annotate(total=Sum("backup__size_gb"))
+        .values_list("member", "total")
+    )
+    for member in members:
+        _note_member_deleted(locked, member, released.get(member.pk, 0))
+    release_backups(members)
+    ImageMember.objects.filter(pk__in=[m.pk for m in members]).delete()
+    return members
+
+
+@audited(
+    service="IMS",
+    operation="deleteImage",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
+def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
+    """Delete `project`'s image (D11); returns the members it had.
+
+    Recipients lose it at once, the backups it left in their vaults are released, and
+    servers and disks created from it stay (they keep the image name).
+    """
+    ensure_can_change(actor)
+    locked = _lock_own_image(project, image, code="IMG.0092")
+    members = list(
+        ImageMember.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(image=locked)
+        .order_by("pk")
+    )
+    note(
+        resource_id=str(locked.pk),
+        resource_name=locked.name,
+        detail={"members": [m.project.project_id for m in members]},
+    )
+    release_backups(members)
+    locked.delete()
+    return members

@@ -1,0 +1,106 @@
+"""The app graph stays a DAG (DESIGN §1), by model relations and by imports alike."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+# An app may use the apps to its left, never one to its right.
+ORDER = ["console", "audit", "kms", "vaults", "ims", "compute", "demo"]
+# Modules that wire every app together and stand outside the graph.
+OUTSIDE = {"console/settings.py", "console/urls.py", "console/wsgi.py", "console/asgi.py"}
+MAX_LINES = 450
+
+
+def app_of_module(module: str) -> str | None:
+    """The app label a dotted module belongs to (the most specific app package)."""
+    best = None
+    for config in apps.get_app_configs():
+        if config.label in ORDER and (
+            module == config.name or module.startswith(config.name + ".")
+        ):
+            if best is None or len(config.name) > len(best.name):
+                best = config
+    return best.label if best else None
+
+
+def source_files():
+    for label in ORDER:
+        config = apps.get_app_config(label)
+        base = Path(config.path)
+        nested = {
+            Path(c.path) for c in apps.get_app_configs() if c.label in ORDER and c is not config
+        }
+        for path in base.rglob("*.py"):
+            if any(path.is_relative_to(n) for n in nested if n != base and n.is_relative_to(base)):
+                continue
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in relative or relative in OUTSIDE:
+                continue
+            yield label, path
+
+
+def test_model_relations_point_left():
+    wrong = []
+    for model in apps.get_models():
+        label = model._meta.app_label
+        if label not in ORDER:
+            continue
+        for field in model._meta.get_fields():
+            if field.is_relation and not field.auto_created and field.related_model:
+                target = field.related_model._meta.app_label
+                if target in ORDER and ORDER.index(target) > ORDER.index(label):
+                    wrong.append(f"{model._meta.label}.{field.name} → {target}")
+    assert not wrong, wrong
+
+
+def test_imports_point_left():
+    wrong = []
+    for label, path in source_files():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            modules = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            for module in modules:
+                target = app_of_module(module)
+                if target and ORDER.index(target) > ORDER.index(label):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {module} ({target})")
+    assert not wrong, wrong
+
+
+def test_no_app_imports_another_apps_views():
+    wrong = []
+    for label, path in source_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and ".views" in node.module:
+                owner = app_of_module(node.module)
+                if owner is not None and owner != label:
+                    wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("label", ORDER)
+def test_no_source_file_is_over_450_lines(label):
+    long = [
+        f"{path.relative_to(ROOT)}: {n}"
+        for lab, path in source_files()
+        if lab == label and (n := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+    assert not long, long
+
+
+def test_the_settings_list_the_apps_in_dependency_order():
+    installed = [
+        apps.get_app_config(a.rsplit(".", 1)[-1]).label
+        for a in settings.INSTALLED_APPS
+        if a.split(".")[0] in ("console", "ims", "vaults")
+    ]
+    assert installed == ORDER
