@@ -14,10 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from console.errors import ConsoleError, ImsError, RoleRefused
+
+# The element every dialog is swapped into (base.html).
+DIALOGS = "dialogs"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -88,3 +91,59 @@ def refuse(request: HtmxHttpRequest, error: ConsoleError, form: Form | None = No
         add_service_error(form, error)
     else:
         messages.error(request, str(error))
+
+
+def render_dialog(
+    request: HtmxHttpRequest,
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    dialog: str,
+    partials: Iterable[str] = (),
+) -> HttpResponse:
+    """A dialog page: for htmx its <dialog> swapped into #dialogs, else the whole page.
+
+    An htmx request aimed at one of `partials` (a form inside the open dialog) gets that
+    partial, so an invalid submission re-renders in place.
+    """
+    partials = tuple(partials)
+    target = request.htmx.target if request.htmx else None
+    if not request.htmx or target in partials:
+        return render_page(request, template_name, context, partials=partials)
+    response = TemplateResponse(request, f"{template_name}#{dialog}", context)
+    # Whatever the opener aimed at, a dialog always lands in the dialogs container.
+    response["HX-Retarget"] = f"#{DIALOGS}"
+    response["HX-Reswap"] = "innerHTML"
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def dialog_done(
+    request: HtmxHttpRequest,
+    *,
+    fallback_url: str,
+    event: str | None = None,
+    refresh: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """After a successful dialog: close it and update the page; without htmx, redirect.
+
+    `refresh` names a template partial whose regions are swapped out of band (rendered
+    with `context`); `event` is announced for the regions that reload themselves. The
+    messages middleware adds the success message out of band either way.
+    """
+    if not request.htmx:
+        return redirect(fallback_url)
+    if refresh is not None:
+        response: HttpResponse = TemplateResponse(
+            request, refresh, (context or {}) | {"hx_oob": True}
+        )
+    else:
+        response = HttpResponse(content_type="text/html; charset=utf-8")
+    # Nothing to swap in place: the out-of-band regions and the listeners do the updating.
+    response["HX-Reswap"] = "none"
+    trigger_client_event(response, "modal-close")
+    if event:
+        trigger_client_event(response, event)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpResponse
@@ -26,13 +25,14 @@ from console.compute.forms import (
 from console.compute.models import Disk, Server
 from console.compute.services import DATA_DISK_MIN_GB, FLAVORS
 from console.decorators import project_required
-from console.errors import ConsoleError, RoleRefused
+from console.errors import ConsoleError
 from console.htmx import (
     HtmxHttpRequest,
     add_service_error,
     error_summary,
     finish,
     paginate,
+    refuse,
     render_page,
 )
 from console.models import Project
@@ -183,12 +183,8 @@ def _server_power(
     server = get_object_or_404(Server.objects.for_project(request.project), server_id=server_id)
     try:
         action(actor=request.user, project=request.project, server=server)
-    except RoleRefused as error:
-        if not request.htmx:
-            raise PermissionDenied(str(error)) from error
-        messages.error(request, str(error))
     except ConsoleError as error:
-        messages.error(request, str(error))
+        refuse(request, error)
     else:
         messages.success(request, f"{server.name} {done}.")
     if not request.htmx:

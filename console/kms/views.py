@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
-from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, add_service_error, paginate, render_page
+from console.errors import ConsoleError
+from console.htmx import (
+    HtmxHttpRequest,
+    add_service_error,
+    dialog_done,
+    paginate,
+    refuse,
+    render_dialog,
+    render_page,
+)
 from console.kms import services
 from console.kms.forms import KeyCreateForm, KeyGrantCreateForm, KeyStateForm
 from console.kms.models import Key, KeyGrant
@@ -40,27 +45,6 @@ STATE_ACTIONS = {
         "can cancel the deletion until then.",
     ),
 }
-
-
-def _dialog(
-    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, Any]
-) -> HttpResponse:
-    """A dialog: its partial swapped into #dialogs for htmx, else the page around it."""
-    if request.htmx:
-        response = TemplateResponse(request, f"{template}#{partial}", context)
-        response["HX-Retarget"] = "#dialogs"
-        response["HX-Reswap"] = "innerHTML"
-    else:
-        response = TemplateResponse(request, template, context | {"section": "kms"})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _refused(request: HtmxHttpRequest, error: ConsoleError) -> None:
-    """Say why a change was refused; a read-only user gets the 403 page without htmx."""
-    if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(str(error))
-    messages.error(request, str(error))
 
 
 def _key_list_context(request: HtmxHttpRequest) -> dict[str, Any]:
@@ -92,14 +76,18 @@ def key_create(request: HtmxHttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, f"Key {key.alias} created.")
-            if not request.htmx:
-                return redirect("kms:key_detail", key_id=key.key_id)
-            context = _key_list_context(request) | {"hx_oob": True}
-            response = TemplateResponse(request, "kms/key_list.html#key-table", context)
-            response["HX-Reswap"] = "none"
-            trigger_client_event(response, "modal-close")
-            return response
-    return _dialog(request, "kms/key_form.html", "key-create-dialog", {"form": form})
+            return dialog_done(
+                request,
+                fallback_url=reverse("kms:key_detail", args=[key.key_id]),
+                refresh="kms/key_list.html#key-table",
+                context=_key_list_context(request),
+            )
+    return render_dialog(
+        request,
+        "kms/key_form.html",
+        dialog="key-create-dialog",
+        context={"form": form, "section": "kms"},
+    )
 
 
 def _own_key(request: HtmxHttpRequest, key_id: object) -> Key:
@@ -133,14 +121,12 @@ def key_detail(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
 
 def _key_refreshed(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
     """After a key change: its summary and grants swapped out of band, dialogs closed."""
-    if not request.htmx:
-        return redirect("kms:key_detail", key_id=key_id)
-    key = _own_key(request, key_id)
-    context = _key_detail_context(request, key) | {"hx_oob": True}
-    response = TemplateResponse(request, "kms/key_detail.html#refresh", context)
-    response["HX-Reswap"] = "none"
-    trigger_client_event(response, "modal-close")
-    return response
+    return dialog_done(
+        request,
+        fallback_url=reverse("kms:key_detail", args=[key_id]),
+        refresh="kms/key_detail.html#refresh",
+        context=_key_detail_context(request, _own_key(request, key_id)) if request.htmx else None,
+    )
 
 
 @project_required
@@ -168,13 +154,18 @@ def key_state(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
             "button_class": button_class,
             "explanation": explanation,
         }
-        return _dialog(request, "kms/key_state_dialog.html", "key-state-dialog", context)
+        return render_dialog(
+            request,
+            "kms/key_state_dialog.html",
+            dialog="key-state-dialog",
+            context=context | {"section": "kms"},
+        )
     try:
         key = services.key_set_state(
             actor=request.user, project=request.project, key=key, state=state
         )
     except ConsoleError as error:
-        _refused(request, error)
+        refuse(request, error)
     else:
         messages.success(request, f"Key {key.alias} is now {key.get_state_display().lower()}.")
     return _key_refreshed(request, key.key_id)
@@ -202,7 +193,12 @@ def key_grant_create(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
                 request, f"Grant created for account {grant.grantee.account_id} on {key.alias}."
             )
             return _key_refreshed(request, key.key_id)
-    return _dialog(request, "kms/key_grant_form.html", "grant-dialog", {"key": key, "form": form})
+    return render_dialog(
+        request,
+        "kms/key_grant_form.html",
+        dialog="grant-dialog",
+        context={"key": key, "form": form, "section": "kms"},
+    )
 
 
 @project_required
@@ -212,16 +208,16 @@ def key_grant_revoke(request: HtmxHttpRequest, key_id: object, grant_id: object)
     key = _own_key(request, key_id)
     grant = get_object_or_404(key.grants.select_related("grantee"), grant_id=grant_id)
     if request.method == "GET":
-        return _dialog(
+        return render_dialog(
             request,
             "kms/key_grant_revoke_dialog.html",
-            "revoke-dialog",
-            {"key": key, "grant": grant},
+            dialog="revoke-dialog",
+            context={"key": key, "grant": grant, "section": "kms"},
         )
     try:
         services.key_grant_revoke(actor=request.user, project=request.project, grant=grant)
     except ConsoleError as error:
-        _refused(request, error)
+        refuse(request, error)
     else:
         messages.success(
             request, f"Grant for account {grant.grantee.account_id} on {key.alias} revoked."

@@ -6,7 +6,7 @@ One module per subdomain; the public names are re-exported so callers import `im
 from ims.services.answers import (
     ShareAnswer,
     full_ecs_required_gb,
-    release_backups,
+    member_backups_release,
     shares_accept,
     shares_reject,
 )
@@ -43,7 +43,7 @@ __all__ = [
     "image_share_refusal",
     "image_use_refusal",
     "normalize_project_ids",
-    "release_backups",
+    "member_backups_release",
     "shares_accept",
     "shares_reject",
     "system_disk_min_gb",

@@ -101,7 +101,7 @@ def _store_backups(vault: Vault, members: list[ImageMember]) -> None:
     )
 
 
-def release_backups(members: Iterable[ImageMember]) -> None:
+def member_backups_release(members: Iterable[ImageMember]) -> None:
     """Release the vault backups that these shares hold (D5)."""
     held = MemberBackup.objects.filter(member__in=[m.pk for m in members])
     vault_services.backups_release(backups=list(held.values_list("backup_id", flat=True)))
@@ -160,7 +160,7 @@ def shares_reject(*, actor: User, project: Project, member_ids: Iterable[int]) -
     todo = [m for m in members if m.status != ImageMember.Status.REJECTED]
     _with_images(todo)
     if todo:
-        release_backups(todo)
+        member_backups_release(todo)
         _set_status(todo, ImageMember.Status.REJECTED, vault=None)
     for member in todo:
         _note_member(project, member)

@@ -23,7 +23,7 @@ from console.kms.models import KeyGrant
 from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, MemberBackup
-from ims.services.answers import release_backups
+from ims.services.answers import member_backups_release
 
 MAX_PROJECT_IDS_PER_SHARE = 100
 
@@ -339,7 +339,7 @@ def image_members_delete(
     )
     for member in members:
         _note_member_deleted(locked, member, released.get(member.pk, 0))
-    release_backups(members)
+    member_backups_release(members)
     ImageMember.objects.filter(pk__in=[m.pk for m in members]).delete()
     return members
 
@@ -369,6 +369,6 @@ def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMe
         resource_name=locked.name,
         detail={"members": [m.project.project_id for m in members]},
     )
-    release_backups(members)
+    member_backups_release(members)
     locked.delete()
     return members

@@ -6,18 +6,17 @@ from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused, ShareRefused
-from console.htmx import HtmxHttpRequest, paginate, render_page
+from console.htmx import HtmxHttpRequest, dialog_done, paginate, refuse, render_dialog, render_page
 from ims import services
 from ims.forms import (
     ImageSelectionForm,
@@ -35,42 +34,6 @@ def _query_prefix(filters: dict[str, object], keys: Iterable[str]) -> str:
     """The list's filters as a query-string prefix for the paging links."""
     query = {key: filters[key] for key in keys if filters.get(key)}
     return urlencode(query) + "&" if query else ""
-
-
-def _render_dialog(
-    request: HtmxHttpRequest,
-    template: str,
-    context: dict[str, object],
-    *,
-    dialog: str,
-    panels: Iterable[str] = (),
-) -> HttpResponse:
-    """A dialog page: the <dialog> fetched into #dialogs, a panel of it, or the whole page."""
-    target = request.htmx.target if request.htmx else None
-    if target == "dialogs":
-        response = TemplateResponse(request, f"{template}#{dialog}", context)
-        patch_vary_headers(response, ["HX-Request", "HX-Target"])
-        return response
-    return render_page(request, template, context, partials=panels)
-
-
-def _dialog_done(request: HtmxHttpRequest, event: str, fallback_url: str) -> HttpResponse:
-    """After a successful dialog: close it and announce `event`; without htmx, redirect."""
-    if not request.htmx:
-        return redirect(fallback_url)
-    response = HttpResponse()
-    # Nothing to swap: the lists listening for the event reload themselves, and the
-    # messages middleware adds the success message out of band.
-    response["HX-Reswap"] = "none"
-    trigger_client_event(response, "modal-close")
-    trigger_client_event(response, event)
-    return response
-
-
-def _refuse_role(request: HtmxHttpRequest, error: ConsoleError) -> None:
-    """Without htmx a read-only user's change attempt gets the 403 page naming why."""
-    if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(str(error))
 
 
 def _own_image(request: HtmxHttpRequest, image_id: object) -> Image:
@@ -169,13 +132,15 @@ def _share_summary(result: ShareResult) -> tuple[str, str]:
     return done, already
 
 
-def _add_share_problems(form: ProjectIdsForm, error: ConsoleError) -> None:
+def _add_share_problems(
+    request: HtmxHttpRequest, form: ProjectIdsForm, error: ConsoleError
+) -> None:
     """Put a refused submission's problems on the form: ID problems under the textarea."""
     if isinstance(error, ShareRefused):
         for problem in error.problems:
             form.add_error("project_ids" if problem.project_id else None, str(problem))
     else:
-        form.add_error(None, str(error))
+        refuse(request, error, form)
 
 
 def _share(
@@ -190,8 +155,7 @@ def _share(
             project_ids=form.cleaned_data["project_ids"],
         )
     except ConsoleError as error:
-        _refuse_role(request, error)
-        _add_share_problems(form, error)
+        _add_share_problems(request, form, error)
         return None
     done, already = _share_summary(result)
     if done:
@@ -213,8 +177,7 @@ def _stop_sharing(
             project_ids=form.cleaned_data["recipients"],
         )
     except ConsoleError as error:
-        _refuse_role(request, error)
-        form.add_error(None, str(error))
+        refuse(request, error, form)
         return None
     ids = ", ".join(m.project.project_id for m in deleted)
     messages.success(request, f"Stopped sharing {image.name} with {ids}.")
@@ -243,14 +206,16 @@ def image_share(request: HtmxHttpRequest) -> HttpResponse:
         if tab == "share":
             share_form = ProjectIdsForm(request.POST)
             if share_form.is_valid() and _share(request, share_form, images):
-                return _dialog_done(
-                    request, "image-shared", done_url or reverse("ims:private_images")
+                return dialog_done(
+                    request,
+                    event="image-shared",
+                    fallback_url=done_url or reverse("ims:private_images"),
                 )
         elif single:
             stop_form = RecipientSelectionForm(request.POST, members=members)
             if stop_form.is_valid():
                 if _stop_sharing(request, stop_form, single) is not None:
-                    return _dialog_done(request, "members-deleted", done_url)
+                    return dialog_done(request, event="members-deleted", fallback_url=done_url)
             elif stop_form.names_foreign_recipient():
                 raise Http404("No such recipient.")
     refusals = [(image, image_share_refusal(image, request.project)) for image in images]
@@ -267,12 +232,12 @@ def image_share(request: HtmxHttpRequest) -> HttpResponse:
         "share_form": share_form,
         "stop_form": stop_form,
     }
-    return _render_dialog(
+    return render_dialog(
         request,
         "ims/image_share_dialog.html",
         context,
         dialog="share-dialog",
-        panels=["share-panel"],
+        partials=["share-panel"],
     )
 
 
@@ -306,19 +271,21 @@ def image_member_add(request: HtmxHttpRequest, image_id: object) -> HttpResponse
     image = _own_image(request, image_id)
     form = ProjectIdsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and _share(request, form, [image]):
-        return _dialog_done(request, "image-shared", reverse("ims:image_detail", args=[image.pk]))
+        return dialog_done(
+            request, event="image-shared", fallback_url=reverse("ims:image_detail", args=[image.pk])
+        )
     context = {
         "section": "ims",
         "image": image,
         "share_refusal": image_share_refusal(image, request.project),
         "form": form,
     }
-    return _render_dialog(
+    return render_dialog(
         request,
         "ims/image_member_add_dialog.html",
         context,
         dialog="member-add-dialog",
-        panels=["member-add-panel"],
+        partials=["member-add-panel"],
     )
 
 
@@ -332,8 +299,10 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
         form = RecipientSelectionForm(request.POST, members=members)
         if form.is_valid():
             if _stop_sharing(request, form, image) is not None:
-                return _dialog_done(
-                    request, "members-deleted", reverse("ims:image_detail", args=[image.pk])
+                return dialog_done(
+                    request,
+                    event="members-deleted",
+                    fallback_url=reverse("ims:image_detail", args=[image.pk]),
                 )
         elif form.names_foreign_recipient():
             raise Http404("No such recipient.")
@@ -355,12 +324,12 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
         "members": members,
         "chosen": chosen,
     }
-    return _render_dialog(
+    return render_dialog(
         request,
         "ims/image_members_delete_dialog.html",
         context,
         dialog="members-delete-dialog",
-        panels=["members-delete-panel"],
+        partials=["members-delete-panel"],
     )
 
 
@@ -376,11 +345,16 @@ def image_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
                 actor=request.user, project=request.project, image=image
             )
         except ConsoleError as refused:
-            _refuse_role(request, refused)
+            if isinstance(refused, RoleRefused):
+                refuse(request, refused)
             error = refused
         else:
-            lost = f" {len(members)} recipient{'s' if len(members) != 1 else ''} lost it."
-            messages.success(request, f"Image {image.name} deleted.{lost if members else ''}")
+            done = _("Image %(name)s deleted.") % {"name": image.name}
+            if members:
+                done += " " + ngettext(
+                    "%(count)d recipient lost it.", "%(count)d recipients lost it.", len(members)
+                ) % {"count": len(members)}
+            messages.success(request, done)
             target = _back_to_list(request)
             if request.htmx:
                 return HttpResponseClientRedirect(target)
@@ -393,12 +367,12 @@ def image_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "servers": image.servers.filter(project=request.project).count(),
         "error": error,
     }
-    return _render_dialog(
+    return render_dialog(
         request,
         "ims/image_delete_dialog.html",
         context,
         dialog="image-delete-dialog",
-        panels=["image-delete-panel"],
+        partials=["image-delete-panel"],
     )
 
 

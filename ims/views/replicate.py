@@ -4,33 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
 from console.errors import ConsoleError
-from console.htmx import HtmxHttpRequest, add_service_error
+from console.htmx import HtmxHttpRequest, add_service_error, dialog_done, render_dialog
 from console.kms.models import Key
 from ims import services
 from ims.forms import ImageReplicateForm
 from ims.models import Image, ImageMember
 from ims.services import image_use_refusal
 from ims.views.shared import tab_context
-
-
-def _render(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
-    """The dialog swapped into #dialogs for htmx, else the page around it."""
-    if request.htmx:
-        response = TemplateResponse(request, "ims/image_replicate.html#replicate-dialog", context)
-        response["HX-Retarget"] = "#dialogs"
-        response["HX-Reswap"] = "innerHTML"
-    else:
-        response = TemplateResponse(request, "ims/image_replicate.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @project_required
@@ -76,15 +63,12 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Replication of {image.name} started; the copy appears under Private Images.",
+                _("Replication of %(name)s started; the copy appears under Private Images.")
+                % {"name": image.name},
             )
-            if not request.htmx:
-                return redirect("ims:private_images")
-            response = HttpResponse(content_type="text/html; charset=utf-8")
-            response["HX-Reswap"] = "none"
-            trigger_client_event(response, "modal-close")
-            trigger_client_event(response, "image-replicated")
-            return response
+            return dialog_done(
+                request, fallback_url=reverse("ims:private_images"), event="image-replicated"
+            )
     keys = (
         Key.objects.for_project(project)
         .custom()
@@ -98,4 +82,4 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "keys": list(keys) if image.encrypted else [],
         "max_gb": Image.MAX_REPLICATION_GB,
     }
-    return _render(request, context)
+    return render_dialog(request, "ims/image_replicate.html", context, dialog="replicate-dialog")

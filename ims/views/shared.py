@@ -5,18 +5,16 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, paginate, render_page
+from console.htmx import HtmxHttpRequest, dialog_done, paginate, refuse, render_dialog, render_page
 from console.models import Project
 from ims.forms import MemberSelectionForm, SharedListFilterForm
 from ims.models import Image, ImageMember
@@ -160,30 +158,24 @@ def _needs_vault(members: list[ImageMember]) -> bool:
     return bool(_full_ecs_to_accept(members))
 
 
-def _render_dialog(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
-    """Show the dialog: swapped into #dialogs for htmx, or as its own page."""
-    if request.htmx:
-        response = TemplateResponse(
-            request, "ims/accept_full_ecs_dialog.html#accept-dialog", context
-        )
-        response["HX-Retarget"] = "#dialogs"
-        response["HX-Reswap"] = "innerHTML"
-        return response
-    return TemplateResponse(
-        request, "ims/accept_full_ecs_dialog.html", context | {"section": "ims"}
+def _accept_dialog(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
+    return render_dialog(
+        request,
+        "ims/accept_full_ecs_dialog.html",
+        context | {"section": "ims"},
+        dialog="accept-dialog",
     )
 
 
 def _refreshed(request: HtmxHttpRequest) -> HttpResponse:
     """After an action: the tabs, banner and list swapped out of band, dialogs closed."""
-    if not request.htmx:
-        return redirect(_back_url(request))
-    context = _shared_context(request) | {"hx_oob": True}
-    response = TemplateResponse(request, "ims/shared_images.html#refresh", context)
-    response["HX-Reswap"] = "none"
-    trigger_client_event(response, "modal-close")
-    trigger_client_event(response, "shares-changed")
-    return response
+    return dialog_done(
+        request,
+        fallback_url=_back_url(request),
+        event="shares-changed",
+        refresh="ims/shared_images.html#refresh",
+        context=_shared_context(request) if request.htmx else None,
+    )
 
 
 def _back_url(request: HtmxHttpRequest) -> str:
@@ -194,14 +186,12 @@ def _back_url(request: HtmxHttpRequest) -> str:
 
 def _refuse(request: HtmxHttpRequest, error: ConsoleError) -> HttpResponse:
     """A refused action: nothing changed; say why."""
-    if isinstance(error, RoleRefused) and not request.htmx:
-        raise PermissionDenied(str(error))
-    messages.error(request, str(error))
+    refuse(request, error)
     return _refreshed(request)
 
 
 def _count(n: int) -> str:
-    return f"{n} image{'s' if n != 1 else ''}"
+    return ngettext("%(count)d image", "%(count)d images", n) % {"count": n}
 
 
 @project_required
@@ -221,7 +211,7 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
         vault = get_object_or_404(Vault.objects.for_project(request.project), vault_id=vault_id)
     from_dialog = bool(request.POST.get("from_dialog"))
     if request.method == "GET" or (_needs_vault(members) and vault is None and not from_dialog):
-        return _render_dialog(request, _accept_dialog_context(request, selection, members))
+        return _accept_dialog(request, _accept_dialog_context(request, selection, members))
     ids = None if selection.cleaned_data.get("all") else [m.pk for m in members]
     try:
         answer = shares_accept(
@@ -230,7 +220,7 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
     except ConsoleError as error:
         if _needs_vault(members) and not isinstance(error, RoleRefused):
             context = _accept_dialog_context(request, selection, members, error=error, chosen=vault)
-            return _render_dialog(request, context)
+            return _accept_dialog(request, context)
         return _refuse(request, error)
     if answer.changed:
         stored = (
@@ -256,10 +246,8 @@ def share_reject(request: HtmxHttpRequest) -> HttpResponse:
         return _refreshed(request)
     members = _selected_members(request.project, selection)
     if request.method == "GET":
-        template = "ims/reject_dialog.html"
-        if request.htmx:
-            template += "#reject-dialog"
-        return TemplateResponse(request, template, {"members": members, "section": "ims"})
+        context = {"members": members, "section": "ims"}
+        return render_dialog(request, "ims/reject_dialog.html", context, dialog="reject-dialog")
     try:
         answer = shares_reject(
             actor=request.user, project=request.project, member_ids=[m.pk for m in members]

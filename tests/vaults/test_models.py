@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
 from ims.models import ImageMember
-from ims.services import image_delete, release_backups
+from ims.services import image_delete, member_backups_release
 from tests.factories import (
     BackupFactory,
     ImageBackupFactory,
@@ -130,7 +130,7 @@ def test_removing_the_share_removes_its_backups(world):
     kept = stored_full_ecs(vault, [30])
     dropped = stored_full_ecs(vault, [40, 60])
 
-    release_backups([dropped])
+    member_backups_release([dropped])
     dropped.delete()
 
     assert set(Backup.objects.filter(vault=vault)) == set(Backup.objects.filter(share__member=kept))
