@@ -11,6 +11,13 @@ from console.ids import hex32_validator, new_hex32
 HEX32_SQL = r"^[0-9a-f]{32}$"
 
 
+class DiskRole(models.TextChoices):
+    """What a disk (or a backup of one) is to its server, shared by ECS, EVS, IMS and CBR."""
+
+    SYSTEM = "system", "System disk"
+    DATA = "data", "Data disk"
+
+
 class Region(models.Model):
     """A cloud region such as eu-de (EU-Germany)."""
 

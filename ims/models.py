@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from console.kms.models import Key, KeyGrant
-from console.models import Project, Region, Tenant
+from console.models import DiskRole, Project, Region, Tenant
 from vaults.models import Backup
 
 
@@ -212,9 +212,7 @@ class Image(models.Model):
 class ImageBackup(models.Model):
     """A disk backup a full-ECS image was created from (system disk or data disk)."""
 
-    class Role(models.TextChoices):
-        SYSTEM = "system", "System disk"
-        DATA = "data", "Data disk"
+    Role = DiskRole
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="backups")
     role = models.CharField(max_length=8, choices=Role.choices)

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from console.models import Project
+from console.models import DiskRole, Project
 
 
 class VaultQuerySet(models.QuerySet):
@@ -86,9 +86,7 @@ class Vault(models.Model):
 class Backup(models.Model):
     """A disk backup stored in a vault (for instance of an accepted full-ECS image)."""
 
-    class Role(models.TextChoices):
-        SYSTEM = "system", "System disk"
-        DATA = "data", "Data disk"
+    Role = DiskRole
 
     vault = models.ForeignKey(Vault, on_delete=models.RESTRICT, related_name="backups")
     # The vault's project too: deleting the project may then delete the vault with its

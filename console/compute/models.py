@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from console.models import Project
+from console.models import DiskRole, Project
 
 
 class ServerQuerySet(models.QuerySet):
@@ -59,9 +59,7 @@ class DiskQuerySet(models.QuerySet):
 class Disk(models.Model):
     """An EVS disk, attached to a server or standalone."""
 
-    class Role(models.TextChoices):
-        SYSTEM = "system", "System disk"
-        DATA = "data", "Data disk"
+    Role = DiskRole
 
     class Status(models.TextChoices):
         AVAILABLE = "available", "Available"
