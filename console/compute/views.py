@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from console.compute import services
@@ -244,7 +245,13 @@ def server_create(request: HtmxHttpRequest) -> HttpResponse:
                 )
                 count = len(servers)
                 messages.success(
-                    request, f"{count} server{'s' if count != 1 else ''} created: {names}."
+                    request,
+                    ngettext(
+                        "%(count)d server created: %(names)s.",
+                        "%(count)d servers created: %(names)s.",
+                        count,
+                    )
+                    % {"count": count, "names": names},
                 )
                 return finish(request, reverse("compute:server_list"))
         image = form.cleaned_data.get("image")

@@ -109,19 +109,28 @@ def _share_summary(result: ShareResult) -> tuple[str, str]:
     if result.added:
         images = {m.image_id: m.image.name for m in result.added}
         projects = {m.project_id for m in result.added}
-        what = (
-            f"Image {next(iter(images.values()))}" if len(images) == 1 else f"{len(images)} images"
-        )
-        done = (
-            f"{what} shared with {len(projects)} project{'s' if len(projects) != 1 else ''}. "
+        shared_with = ngettext("%(count)d project", "%(count)d projects", len(projects)) % {
+            "count": len(projects)
+        }
+        if len(images) == 1:
+            done = _("Image %(name)s shared with %(projects)s.") % {
+                "name": next(iter(images.values())),
+                "projects": shared_with,
+            }
+        else:
+            done = _("%(count)d images shared with %(projects)s.") % {
+                "count": len(images),
+                "projects": shared_with,
+            }
+        done += " " + _(
             "The recipients were notified and can accept on their Images Shared with Me tab."
         )
         if result.reshared:
-            done += (
-                f" {len(result.reshared)} share{'s' if len(result.reshared) != 1 else ''} "
-                "rejected before "
-                f"{'are' if len(result.reshared) != 1 else 'is'} pending again."
-            )
+            done += " " + ngettext(
+                "%(count)d share rejected before is pending again.",
+                "%(count)d shares rejected before are pending again.",
+                len(result.reshared),
+            ) % {"count": len(result.reshared)}
     already = ""
     if result.already_shared:
         pairs = ", ".join(
