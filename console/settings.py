@@ -42,16 +42,20 @@ INSTALLED_APPS = [
     # One app per service, in dependency order: each may use those above it, never below.
     "console",
     "console.audit",
+    "console.iam",
     "console.kms",
     "vaults",
     "ims",
     "console.compute",
     "console.demo",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "console.iam.api_common.ApiJsonErrorsMiddleware",
+    "ims.api.middleware.ImsRootMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,6 +124,13 @@ STORAGES = {
 }
 # Serve straight from static/ too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
+
+# Batch member jobs of the IMS API run on this queue; `make run` starts its db_worker.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("DJANGO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+    }
+}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from console import views
+from console.iam.api import api as iam_api
 
 handler403 = "console.views.error_403"
 handler404 = "console.views.error_404"
@@ -25,4 +26,7 @@ urlpatterns = [
     path("vaults/", include("vaults.urls")),
     path("ims/", include("ims.urls")),
     path("", include("console.compute.urls")),
+    path("iam/", include("console.iam.urls")),
+    path("api/iam/", iam_api.urls),
+    path("api/ims", include("ims.api.urls")),
 ]

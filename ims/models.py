@@ -333,3 +333,7 @@ class MemberBackup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} for {self.member.project.project_id}"
+
+
+# The API's job model lives with the API; importing it here registers it with the app.
+from ims.api.models import Job  # noqa: E402, F401

@@ -1,0 +1,102 @@
+"""My Credentials → Access Keys: create (shown once), enable, disable, delete."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST, require_safe
+
+from console.decorators import project_required
+from console.errors import ConsoleError
+from console.iam import services
+from console.iam.models import AccessKey
+
+
+class AccessKeyCreateForm(forms.Form):
+    """Create Access Key: confirmed with the user's password."""
+
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+
+def _context(request: HttpRequest, form: AccessKeyCreateForm) -> dict:
+    keys = AccessKey.objects.filter(user=request.user).order_by("created", "pk")
+    return {"keys": keys, "form": form, "max_keys": AccessKey.MAX_PER_USER}
+
+
+@project_required
+@require_safe
+def access_key_list(request: HttpRequest) -> HttpResponse:
+    """The user's access keys and the Create Access Key form."""
+    return render(request, "iam/access_keys.html", _context(request, AccessKeyCreateForm()))
+
+
+def credentials_csv(username: str, ak: str, sk: str) -> str:
+    """credentials.csv as the real console offers it."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["User Name", "Access Key Id", "Secret Access Key"])
+    writer.writerow([username, ak, sk])
+    return out.getvalue()
+
+
+@project_required
+@require_POST
+def access_key_create(request: HttpRequest) -> HttpResponse:
+    """Create a key; the secret is shown once, with its credentials.csv."""
+    form = AccessKeyCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.access_key_create(
+                actor=request.user,
+                project=request.project,
+                password=form.cleaned_data["password"],
+                description=form.cleaned_data["description"],
+            )
+        except ConsoleError as error:
+            form.add_error(None, error.message)
+        else:
+            content = credentials_csv(request.user.get_username(), new.key.access_key, new.secret)
+            return render(
+                request,
+                "iam/access_key_created.html",
+                {
+                    "key": new.key,
+                    "secret": new.secret,
+                    "csv_href": "data:text/csv;charset=utf-8," + quote(content),
+                },
+            )
+    return render(request, "iam/access_keys.html", _context(request, form), status=200)
+
+
+@project_required
+@require_POST
+def access_key_status(request: HttpRequest, access_key: str) -> HttpResponse:
+    """Enable or disable a key."""
+    key = get_object_or_404(AccessKey, user=request.user, access_key=access_key)
+    active = request.POST.get("status") == AccessKey.Status.ACTIVE
+    services.access_key_set_status(
+        actor=request.user, project=request.project, key=key, active=active
+    )
+    state = _("enabled") if active else _("disabled")
+    messages.success(request, _("Access key %(ak)s %(state)s.") % {"ak": key, "state": state})
+    return redirect("iam:access_keys")
+
+
+@project_required
+@require_POST
+def access_key_delete(request: HttpRequest, access_key: str) -> HttpResponse:
+    """Delete a key."""
+    key = get_object_or_404(AccessKey, user=request.user, access_key=access_key)
+    services.access_key_delete(actor=request.user, project=request.project, key=key)
+    messages.success(request, _("Access key %(ak)s deleted.") % {"ak": access_key})
+    return redirect("iam:access_keys")

@@ -1,0 +1,211 @@
+"""Images and members as the Glance and IMS APIs show them."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from console.models import Project
+from ims.models import Image, ImageMember
+
+GB = 1024**3
+VIRTUAL_ENV = {
+    Image.ImageType.SYSTEM: "FusionCompute",
+    Image.ImageType.FULL_ECS: "FusionCompute",
+    Image.ImageType.DATA: "DataImage",
+    Image.ImageType.ISO: "IsoImage",
+}
+
+
+def isotime(value) -> str:
+    """Glance's timestamp format: YYYY-MM-DDTHH:MM:SSZ."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def member_doc(member: ImageMember) -> dict[str, Any]:
+    """A member in Glance's six keys; `member_id` is the recipient's project ID."""
+    return {
+        "created_at": isotime(member.created),
+        "image_id": str(member.image_id),
+        "member_id": member.project.project_id,
+        "schema": "/v2/schemas/member",
+        "status": member.status,
+        "updated_at": isotime(member.updated),
+    }
+
+
+def images_for(project: Project, *, member_status: str = "accepted") -> QuerySet[Image]:
+    """What a project may list: public images of its region, its own, and shares to it.
+
+    Shares count only in `member_status` ("all" for any); `has_members` and `shared_here`
+    are annotated for the visibility filters.
+    """
+    received = ImageMember.objects.filter(image=OuterRef("pk"), project=project)
+    if member_status != "all":
+        received = received.filter(status=member_status)
+    return (
+        Image.objects.annotate(
+            has_members=Exists(ImageMember.objects.filter(image=OuterRef("pk"))),
+            shared_here=Exists(received),
+        )
+        .filter(
+            Q(owner__isnull=True, region=project.region_id) | Q(owner=project) | Q(shared_here=True)
+        )
+        .select_related("owner", "kms_key")
+    )
+
+
+def visibility_filter(project: Project, visibility: str) -> Q:
+    """Glance's visibility: public, private (own, not shared), shared (own shared or received)."""
+    if visibility == "public":
+        return Q(owner__isnull=True)
+    if visibility == "private":
+        return Q(owner=project, has_members=False)
+    if visibility == "shared":
+        return Q(owner=project, has_members=True) | Q(shared_here=True)
+    return Q()
+
+
+def visibility_of(image: Image, project: Project) -> str:
+    """The image's visibility seen from `project`."""
+    if image.owner_id is None:
+        return "public"
+    if image.owner_id == project.pk and not getattr(image, "has_members", False):
+        return "private"
+    return "shared"
+
+
+def image_doc(image: Image, project: Project) -> dict[str, Any]:
+    """An image with Glance's keys and the IMS attributes (`__imagetype`, `__os_type`, ...)."""
+    visibility = visibility_of(image, project)
+    created = isotime(image.created)
+    doc: dict[str, Any] = {
+        "id": str(image.pk),
+        "name": image.name,
+        "status": image.status,
+        "visibility": visibility,
+        "owner": image.owner.project_id if image.owner_id else None,
+        "protected": image.owner_id is None,
+        "min_disk": image.min_disk_gb,
+        "min_ram": 0,
+        "size": int(image.size_gb * GB),
+        "disk_format": "iso" if image.image_type == Image.ImageType.ISO else "zvhd2",
+        "container_format": "bare",
+        "checksum": None,
+        "os_hidden": False,
+        "tags": [],
+        "created_at": created,
+        "updated_at": created,
+        "self": f"/v2/images/{image.pk}",
+        "file": f"/v2/images/{image.pk}/file",
+        "schema": "/v2/schemas/image",
+        "__imagetype": {"public": "gold"}.get(visibility, visibility),
+        "__os_type": image.os_type,
+        "__os_version": image.os,
+        "__platform": image.os.split(" ")[0] if image.os else "Other",
+        "__image_source_type": "uds",
+        "__whole_image": "true" if image.image_type == Image.ImageType.FULL_ECS else "false",
+        "__system__cmkid": str(image.kms_key.key_id) if image.kms_key_id else None,
+        "__description": image.description,
+        "virtual_env_type": VIRTUAL_ENV[image.image_type],
+    }
+    if image.image_type == Image.ImageType.FULL_ECS:
+        doc["__backup_id"] = str(image.pk)
+    return doc
+
+
+MEMBER_SCHEMA = {
+    "name": "member",
+    "properties": {
+        "created_at": {"description": "Date and time of image member creation", "type": "string"},
+        "image_id": {
+            "description": "An identifier for the image",
+            "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}"
+            "-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$",
+            "type": "string",
+        },
+        "member_id": {
+            "description": "An identifier for the image member (tenantId)",
+            "type": "string",
+        },
+        "status": {
+            "description": "The status of this image member",
+            "enum": ["pending", "accepted", "rejected"],
+            "type": "string",
+        },
+        "updated_at": {
+            "description": "Date and time of last modification of image member",
+            "type": "string",
+        },
+        "schema": {"readOnly": True, "type": "string"},
+    },
+}
+
+MEMBERS_SCHEMA = {
+    "name": "members",
+    "properties": {
+        "members": {"type": "array", "items": MEMBER_SCHEMA},
+        "schema": {"type": "string"},
+    },
+    "links": [{"rel": "describedby", "href": "{schema}"}],
+}
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["null", "string"]}
+IMAGE_SCHEMA = {
+    "name": "image",
+    "additionalProperties": {"type": "string"},
+    "properties": {
+        "id": {**_STR, "description": "An identifier for the image"},
+        "name": {**_NSTR, "maxLength": 255},
+        "status": {**_STR, "enum": [s.value for s in Image.Status]},
+        "visibility": {**_STR, "enum": ["public", "private", "shared", "community"]},
+        "owner": {**_NSTR, "description": "Owner project ID"},
+        "protected": {"type": "boolean"},
+        "min_disk": {"type": "integer"},
+        "min_ram": {"type": "integer"},
+        "size": {"type": ["null", "integer"]},
+        "disk_format": _NSTR,
+        "container_format": _NSTR,
+        "checksum": _NSTR,
+        "os_hidden": {"type": "boolean"},
+        "tags": {"type": "array", "items": _STR},
+        "created_at": _STR,
+        "updated_at": _STR,
+        "self": _STR,
+        "file": _STR,
+        "schema": _STR,
+        "__imagetype": _STR,
+        "__os_type": _STR,
+        "__os_version": _STR,
+        "__platform": _STR,
+        "__image_source_type": _STR,
+        "__whole_image": _STR,
+        "__system__cmkid": _NSTR,
+        "__description": _STR,
+        "__backup_id": _STR,
+        "virtual_env_type": _STR,
+    },
+    "links": [
+        {"rel": "self", "href": "{self}"},
+        {"rel": "enclosure", "href": "{file}"},
+        {"rel": "describedby", "href": "{schema}"},
+    ],
+}
+
+IMAGES_SCHEMA = {
+    "name": "images",
+    "properties": {
+        "images": {"type": "array", "items": IMAGE_SCHEMA},
+        "schema": _STR,
+        "first": _STR,
+        "next": _STR,
+    },
+    "links": [
+        {"rel": "first", "href": "{first}"},
+        {"rel": "next", "href": "{next}"},
+        {"rel": "describedby", "href": "{schema}"},
+    ],
+}

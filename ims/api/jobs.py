@@ -1,0 +1,156 @@
+"""Batch member jobs: submitted by the API, run on the task queue through the ims services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from console.audit.services import audited
+from console.errors import ConsoleError, ImsError, ShareRefused
+from console.models import Project, User
+from ims.api.models import Job
+from ims.models import Image, ImageMember
+from ims.services import (
+    image_members_delete,
+    image_share,
+    shares_accept,
+    shares_reject,
+)
+from vaults.models import Vault
+
+DEFAULT_CODE = {
+    Job.JobType.ADD: "IMG.0112",
+    Job.JobType.UPDATE: "IMG.0001",
+    Job.JobType.DELETE: "IMG.0113",
+}
+
+
+def job_submit(*, actor: User, project: Project, job_type: str, request: dict[str, Any]) -> Job:
+    """Record a job (INIT) and queue it; the worker runs it with `job_run`."""
+    job = Job.objects.create(job_type=job_type, project=project, user=actor, request=request)
+    result = run_member_job.enqueue(job.job_id)
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+def _images(project: Project, ids: list[str]) -> list[Image]:
+    wanted = [uuid.UUID(i) for i in ids]
+    visible = Image.objects.filter(pk__in=wanted).filter(
+        pk__in=Image.objects.visible_to(project).values("pk")
+    )
+    found = {image.pk: image for image in visible}
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        raise ImsError("IMG.0027", f"Not found: {', '.join(missing)}.")
+    return [found[i] for i in wanted]
+
+
+def _add(job: Job) -> list[dict[str, str]]:
+    req = job.request
+    images = _images(job.project, req["images"])
+    image_share(actor=job.user, project=job.project, images=images, project_ids=req["projects"])
+    return [
+        {"image_id": str(i.pk), "project_id": p, "status": "success"}
+        for i in images
+        for p in req["projects"]
+    ]
+
+
+def _update(job: Job) -> list[dict[str, str]]:
+    req, project = job.request, job.project
+    wanted = [uuid.UUID(i) for i in req["images"]]
+    members = dict(
+        ImageMember.objects.filter(project=project, image_id__in=wanted).values_list(
+            "image_id", "pk"
+        )
+    )
+    if missing := [str(i) for i in wanted if i not in members]:
+        raise ImsError("IMG.0144", f"Not shared with this project: {', '.join(missing)}.")
+    if req["status"] == ImageMember.Status.ACCEPTED:
+        vault = None
+        if vault_id := req.get("vault_id"):
+            vault = Vault.objects.for_project(project).filter(vault_id=vault_id).first()
+            if vault is None:
+                raise ImsError("IMG.0184", f"Vault {vault_id} was not found in this project.")
+        shares_accept(
+            actor=job.user, project=project, member_ids=list(members.values()), vault=vault
+        )
+    else:
+        shares_reject(actor=job.user, project=project, member_ids=list(members.values()))
+    return [
+        {"image_id": str(i), "project_id": project.project_id, "status": "success"} for i in wanted
+    ]
+
+
+@audited(
+    service="IMS",
+    operation="deleteMember",
+    resource_type="image",
+    resource=lambda kw: ("", ", ".join(image.name for image in kw["images"])),
+)
+def members_delete_batch(
+    *, actor: User, project: Project, images: list[Image], project_ids: list[str]
+) -> None:
+    """Stop sharing several images with projects: a refusal on any undoes the others (D7)."""
+    for image in images:
+        image_members_delete(actor=actor, project=project, image=image, project_ids=project_ids)
+
+
+def _delete(job: Job) -> list[dict[str, str]]:
+    req, project = job.request, job.project
+    images = _images(project, req["images"])
+    if len(images) == 1:
+        image_members_delete(
+            actor=job.user, project=project, image=images[0], project_ids=req["projects"]
+        )
+    else:
+        members_delete_batch(
+            actor=job.user, project=project, images=images, project_ids=req["projects"]
+        )
+    return []
+
+
+RUNNERS = {Job.JobType.ADD: _add, Job.JobType.UPDATE: _update, Job.JobType.DELETE: _delete}
+
+
+def _reason(error: ConsoleError) -> tuple[str, str]:
+    if isinstance(error, ShareRefused):
+        codes = [p.error.code for p in error.problems if p.error.code]
+        return (codes[0] if codes else ""), str(error)
+    return error.code, error.message
+
+
+def job_run(job_id: str) -> str:
+    """Run a queued job once: RUNNING, then SUCCESS, or FAIL with nothing changed."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(job_id=job_id).first()
+        if job is None or job.status != Job.Status.INIT:
+            return job.status if job else "missing"
+        job.status, job.begin_time = Job.Status.RUNNING, timezone.now()
+        job.save(update_fields=["status", "begin_time"])
+    job = Job.objects.select_related("project__region", "project__tenant", "user").get(pk=job.pk)
+    try:
+        results = RUNNERS[job.job_type](job)
+    except ConsoleError as error:
+        code, reason = _reason(error)
+        job.status = Job.Status.FAIL
+        job.error_code = code or DEFAULT_CODE[job.job_type]
+        job.fail_reason = reason
+        job.entities = {"results": []}
+    else:
+        job.status = Job.Status.SUCCESS
+        job.entities = {"results": results}
+    job.end_time = timezone.now()
+    job.save(update_fields=["status", "error_code", "fail_reason", "entities", "end_time"])
+    return job.status
+
+
+@task()
+def run_member_job(job_id: str) -> str:
+    """The queued task of a batch member job."""
+    return job_run(job_id)

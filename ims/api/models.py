@@ -1,0 +1,47 @@
+"""Asynchronous IMS jobs: one batch member operation submitted through the API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from console.ids import new_hex32
+from console.models import Project
+
+
+class Job(models.Model):
+    """A batch member job; its document is what GET /v1/{project_id}/jobs/{job_id} answers."""
+
+    class JobType(models.TextChoices):
+        ADD = "imsAddImageMembersJob", "Add image members"
+        UPDATE = "imsUpdateImageMembersJob", "Update image members"
+        DELETE = "imsDelImageMembersJob", "Delete image members"
+
+    class Status(models.TextChoices):
+        INIT = "INIT", "Initializing"
+        RUNNING = "RUNNING", "Running"
+        SUCCESS = "SUCCESS", "Succeeded"
+        FAIL = "FAIL", "Failed"
+
+    job_id = models.CharField("job ID", max_length=32, unique=True, default=new_hex32)
+    job_type = models.CharField(max_length=32, choices=JobType.choices)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="ims_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ims_jobs"
+    )
+    request = models.JSONField(default=dict, help_text="The validated batch request.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.INIT)
+    task_id = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    begin_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=16, blank=True)
+    fail_reason = models.TextField(blank=True)
+    entities = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        app_label = "ims"
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job_type} {self.job_id} ({self.status})"

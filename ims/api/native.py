@@ -1,0 +1,240 @@
+"""IMS native routes: cloudimages, the asynchronous batch member jobs, quota."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Literal
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from console.iam.api_common import ApiError
+from console.ids import HEX32_RE
+from ims.api import docs
+from ims.api.common import ERRORS, parse_uuid, visible_image
+from ims.api.glance import ImageFilters, image_page
+from ims.api.jobs import job_submit, run_member_job
+from ims.api.models import Job
+from ims.api.schemas import (
+    BatchMembers,
+    BatchUpdate,
+    ImageList,
+    JobDoc,
+    JobId,
+    NativeMember,
+    NativeMemberList,
+    Quotas,
+)
+from ims.models import Image, ImageMember
+
+router = Router(tags=["IMS"])
+
+
+class CloudImageFilters(ImageFilters):
+    """The IMS list's filters: Glance's plus the IMS attributes."""
+
+    imagetype: Literal["gold", "private", "shared"] | None = Field(None, alias="__imagetype")
+    os_type: Literal["Linux", "Windows", "Other"] | None = Field(None, alias="__os_type")
+    limit: int = Field(500, ge=1, le=1000)
+
+
+@router.get(
+    "/v2/cloudimages", response={200: ImageList, **ERRORS}, by_alias=True, exclude_unset=True
+)
+def cloudimage_list(request: HttpRequest, filters: Query[CloudImageFilters]):
+    """List images with their IMS attributes (`__imagetype`, `__os_type`, ...)."""
+    project = request.auth.project
+    extra = Q()
+    if filters.imagetype == "gold":
+        extra &= Q(owner__isnull=True)
+    elif filters.imagetype in ("private", "shared"):
+        extra &= docs.visibility_filter(project, filters.imagetype)
+    if filters.os_type:
+        extra &= Q(os_type=filters.os_type)
+    body = image_page(request, filters, path="/v2/cloudimages", extra=extra)
+    body.pop("schema")
+    return body
+
+
+def _check_ids(images: list[str], projects: list[str] | None = None) -> None:
+    bad = [i for i in images if parse_uuid(i) is None]
+    if bad:
+        raise ApiError(400, "IMG.0066", f"Not an image ID: {', '.join(b[:64] for b in bad)}.")
+    if projects is not None and any(not str(p).strip() for p in projects):
+        raise ApiError(400, "IMG.0067", "A project ID is empty.")
+
+
+def _submitted(request: HttpRequest, job_type: str, payload: dict) -> dict:
+    caller = request.auth
+    job = job_submit(actor=caller.user, project=caller.project, job_type=job_type, request=payload)
+    return {"job_id": job.job_id}
+
+
+@router.post("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+def batch_add(request: HttpRequest, body: BatchMembers):
+    """Share images with projects, as a job (imsAddImageMembersJob)."""
+    _check_ids(body.images, body.projects)
+    return _submitted(request, Job.JobType.ADD, body.dict())
+
+
+@router.put("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+def batch_update(request: HttpRequest, body: BatchUpdate):
+    """Accept or reject shares of the caller's project, as a job (imsUpdateImageMembersJob)."""
+    _check_ids(body.images)
+    if body.project_id != request.auth.project.project_id:
+        raise ApiError(400, "IMG.0067", "project_id must be the project you are acting in.")
+    if body.status not in (ImageMember.Status.ACCEPTED, ImageMember.Status.REJECTED):
+        raise ApiError(400, "IMG.0001", 'status must be "accepted" or "rejected".')
+    if body.vault_id is not None and parse_uuid(body.vault_id) is None:
+        raise ApiError(400, "IMG.0184", f"Not a vault ID: {body.vault_id}.")
+    return _submitted(request, Job.JobType.UPDATE, body.dict())
+
+
+@router.delete("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+def batch_delete(request: HttpRequest, body: BatchMembers):
+    """Stop sharing images with projects, as a job (imsDelImageMembersJob)."""
+    _check_ids(body.images, body.projects)
+    return _submitted(request, Job.JobType.DELETE, body.dict())
+
+
+def _ms(value) -> str | None:
+    return (
+        value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        if value
+        else None
+    )
+
+
+def job_doc(job: Job) -> dict:
+    """The job document; a task that died outside the job's own handling reads as FAIL."""
+    status = job.status
+    error_code, fail_reason = job.error_code or None, job.fail_reason or None
+    if status in (Job.Status.INIT, Job.Status.RUNNING) and job.task_id:
+        try:
+            result = run_member_job.get_backend().get_result(job.task_id)
+        except Exception:  # noqa: BLE001 - a backend that keeps no results reports nothing
+            result = None
+        if result is not None and result.status.name == "FAILED":
+            status, error_code = Job.Status.FAIL, "IMG.0112"
+            fail_reason = "The job's task failed."
+    return {
+        "job_id": job.job_id,
+        "job_type": job.job_type,
+        "status": status,
+        "begin_time": _ms(job.begin_time),
+        "end_time": _ms(job.end_time),
+        "error_code": error_code,
+        "fail_reason": fail_reason,
+        "entities": job.entities or {},
+    }
+
+
+def _job(request: HttpRequest, job_id: str) -> Job:
+    job = Job.objects.filter(job_id=job_id, project=request.auth.project).first()
+    if job is None:
+        raise ApiError(404, "IMG.0001", f"Job {job_id[:64]} does not exist.")
+    return job
+
+
+@router.get("/v1/{project_id}/jobs/{job_id}", response={200: JobDoc, **ERRORS})
+def job_show(request: HttpRequest, project_id: str, job_id: str):
+    """A job of the caller's project."""
+    if project_id != request.auth.project.project_id:
+        raise ApiError(404, "IMG.0001", f"Job {job_id[:64]} does not exist.")
+    return job_doc(_job(request, job_id))
+
+
+@router.get("/v1/cloudimages/job/{job_id}", response={200: JobDoc, **ERRORS})
+def job_progress(request: HttpRequest, job_id: str):
+    """A job of the caller's project (the successor of the route above)."""
+    return job_doc(_job(request, job_id))
+
+
+def _native(member: ImageMember) -> dict:
+    return {**docs.member_doc(member), "member_type": "project"}
+
+
+def _own_path(request: HttpRequest, project_id: str, image_id: str) -> Image:
+    if project_id != request.auth.project.project_id:
+        raise ApiError(404, "IMG.0027", f"No image with ID {image_id[:64]} is visible to you.")
+    return visible_image(request.auth, image_id)
+
+
+class MemberPaging(Schema):
+    """Paging of the v1 member list; the marker is Base64, as IMS documents."""
+
+    limit: int = Field(500, ge=1, le=1000)
+    marker: str | None = Field(None, max_length=128)
+
+
+@router.get(
+    "/v1/{project_id}/cloudimages/{image_id}/members",
+    response={200: NativeMemberList, **ERRORS},
+    by_alias=True,
+)
+def native_member_list(
+    request: HttpRequest, project_id: str, image_id: str, paging: Query[MemberPaging]
+):
+    """The members of an image: every one for the owner, its own row for a member."""
+    image = _own_path(request, project_id, image_id)
+    members = ImageMember.objects.select_related("project").filter(image=image)
+    if image.owner_id != request.auth.project.pk:
+        members = members.filter(project=request.auth.project)
+    members = members.order_by("pk")
+    if paging.marker:
+        try:
+            after = int(base64.b64decode(paging.marker, validate=True).decode())
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise ApiError(400, "IMG.0001", "The marker is invalid.") from None
+        members = members.filter(pk__gt=after)
+    rows = list(members[: paging.limit + 1])
+    page = rows[: paging.limit]
+    info = {"current_count": len(page)}
+    if len(rows) > paging.limit:
+        info["next_marker"] = base64.b64encode(str(page[-1].pk).encode()).decode()
+    return {
+        "members": [_native(m) for m in page],
+        "schema": "/v2/schemas/members",
+        "page_info": info,
+    }
+
+
+@router.get(
+    "/v1/{project_id}/cloudimages/{image_id}/members/{member_id}",
+    response={200: NativeMember, **ERRORS},
+    by_alias=True,
+)
+def native_member_detail(request: HttpRequest, project_id: str, image_id: str, member_id: str):
+    """One member, for the owner or the member itself."""
+    image = _own_path(request, project_id, image_id)
+    caller = request.auth
+    member = None
+    if HEX32_RE.match(member_id) and (
+        image.owner_id == caller.project.pk or member_id == caller.project.project_id
+    ):
+        member = (
+            ImageMember.objects.select_related("project")
+            .filter(image=image, project__project_id=member_id)
+            .first()
+        )
+    if member is None:
+        raise ApiError(404, "IMG.0108", f"Project {member_id[:64]} is not a member you can see.")
+    return _native(member)
+
+
+@router.get("/v1/cloudimages/quota", response={200: Quotas, **ERRORS})
+def quota(request: HttpRequest):
+    """The project's image, shared image and member counts against their quotas."""
+    project = request.auth.project
+    own = Image.objects.owned_by(project).aggregate(
+        images=Count("pk"), shared=Count("pk", filter=Q(members__isnull=False), distinct=True)
+    )
+    members = ImageMember.objects.filter(image__owner=project).count()
+    resources = [
+        {"type": "image", "used": own["images"], "quota": 100, "min": 1, "max": 1000},
+        {"type": "image_shared", "used": own["shared"], "quota": 100, "min": 1, "max": 1000},
+        {"type": "image_member", "used": members, "quota": 256, "min": 1, "max": 256},
+    ]
+    return {"quotas": {"resources": resources}}
