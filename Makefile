@@ -48,6 +48,11 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --noinput -v 0
 	@echo "Serving the console on http://$(HOST):$(PORT) (log in as bob / console-demo)"
+	@echo "API: identity http://$(HOST):$(PORT)/api/iam/v3, images http://$(HOST):$(PORT)/api/ims"
+	@# The task worker runs the API's batch member jobs; it stops when gunicorn does.
+	@$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
 
 test: $(VENV)/.installed-test
