@@ -46,7 +46,6 @@ class AccessKey(models.Model):
     description = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created = models.DateTimeField(auto_now_add=True)
-    last_used = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created", "id"]
