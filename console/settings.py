@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     # One app per service, in dependency order: each may use those above it, never below.
     "console",
     "console.audit",
@@ -48,7 +49,6 @@ INSTALLED_APPS = [
     "ims",
     "console.compute",
     "console.demo",
-    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

@@ -75,3 +75,6 @@ class MemberBackupAdmin(admin.ModelAdmin):
     autocomplete_fields = ["member", "source"]
     raw_id_fields = ["backup"]
     list_select_related = ["backup", "member__image", "member__project", "source"]
+
+
+from ims.api import admin as _api_admin  # noqa: E402, F401  (registers the API's jobs)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from console.audit.models import Message, Trace
 from console.compute.models import Disk, Server
+from console.iam.models import AccessKey, ApiToken
+from console.iam.services import TOKEN_LIFETIME, secret_encrypt
 from console.ids import new_hex32
 from console.kms.models import Key, KeyGrant
 from console.models import Project, Region, Tenant, User
+from ims.api.models import Job
 from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from vaults.models import Backup, Vault
 
@@ -194,3 +198,34 @@ class MemberBackupFactory(DjangoModelFactory[MemberBackup]):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return BackupFactory(**kwargs).share
+
+
+class ApiTokenFactory(DjangoModelFactory[ApiToken]):
+    user = factory.SubFactory(UserFactory)
+    project = factory.LazyAttribute(lambda t: ProjectFactory(tenant=t.user.tenant))
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+    audit_id = factory.Sequence(lambda n: f"audit{n}")
+    issued = factory.LazyFunction(timezone.now)
+    expires = factory.LazyAttribute(lambda t: t.issued + TOKEN_LIFETIME)
+
+    class Meta:
+        model = ApiToken
+
+
+class AccessKeyFactory(DjangoModelFactory[AccessKey]):
+    user = factory.SubFactory(UserFactory)
+    access_key = factory.Sequence(lambda n: f"AK{n:018d}")
+    secret_encrypted = factory.LazyFunction(lambda: secret_encrypt("s" * 40))
+
+    class Meta:
+        model = AccessKey
+
+
+class JobFactory(DjangoModelFactory[Job]):
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory, tenant=factory.SelfAttribute("..project.tenant"))
+    job_type = Job.JobType.ADD
+    request = factory.LazyFunction(lambda: {"images": [], "projects": []})
+
+    class Meta:
+        model = Job

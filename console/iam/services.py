@@ -82,6 +82,11 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+def secret_encrypt(secret: str) -> str:
+    """The stored form of a secret key."""
+    return _fernet().encrypt(secret.encode()).decode()
+
+
 def secret_decrypt(key: AccessKey) -> str | None:
     """The plain secret key, or None if it cannot be decrypted (SECRET_KEY changed)."""
     try:
@@ -125,7 +130,7 @@ def access_key_create(
     key = AccessKey.objects.create(
         user=user,
         access_key=ak,
-        secret_encrypted=_fernet().encrypt(sk.encode()).decode(),
+        secret_encrypted=secret_encrypt(sk),
         description=description,
     )
     note(resource_id=key.access_key, resource_name=user.get_username())

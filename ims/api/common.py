@@ -54,6 +54,8 @@ def visible_image(caller: ApiCaller, image_id: str, *, lock: bool = False) -> Im
 def owned_image(caller: ApiCaller, image_id: str) -> Image:
     """An image the caller owns; a visible image of someone else is 403 (owner only)."""
     image = visible_image(caller, image_id)
+    if image.owner_id is None:
+        raise ApiError(403, "IMG.0089", "The public image cannot be shared.")
     if image.owner_id != caller.project.pk:
         raise ApiError(403, "IMG.0047", "This operation can be performed only by the image owner.")
     return image

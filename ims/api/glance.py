@@ -185,7 +185,8 @@ def answer_share(caller, member: ImageMember, status: str, vault_id: str | None)
         if vault_id:
             vault = Vault.objects.for_project(project).filter(vault_id=parse_uuid(vault_id)).first()
             if vault is None:
-                raise ApiError(400, "IMG.0184", f"Vault {vault_id} was not found in this project.")
+                # Another tenant's vault is as absent as a made-up one (D13).
+                raise ApiError(404, "IMG.0184", f"Vault {vault_id} was not found in this project.")
         shares_accept(actor=caller.user, project=project, member_ids=[member.pk], vault=vault)
     elif status == ImageMember.Status.REJECTED:
         shares_reject(actor=caller.user, project=project, member_ids=[member.pk])

@@ -15,6 +15,7 @@ from tests.factories import (
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
+    KeyFactory,
     ProjectFactory,
     UserFactory,
     VaultFactory,
@@ -118,6 +119,50 @@ class TestShare:
         assert not ImageMember.objects.exists()
 
 
+class TestSharerRules:
+    """D2 through the API: the console's refusals, with the same codes, nothing shared."""
+
+    @pytest.mark.parametrize(
+        ("kind", "code"),
+        [
+            ("iso", "IMG.0046"),
+            ("saving", "IMG.0046"),
+            ("default_key", "IMG.0098"),
+            ("csbs", "IMG.0135"),
+        ],
+    )
+    def test_unshareable_images(self, world, sharer_api, kind, code):
+        options = {
+            "iso": {"image_type": "iso"},
+            "saving": {"status": "saving"},
+            "default_key": {"kms_key": KeyFactory(project=world.sharer_de, is_default=True)},
+            "csbs": {"image_type": "full_ecs", "full_ecs_source": "csbs"},
+        }[kind]
+        image = ImageFactory(owner=world.sharer_de, **options)
+        response = sharer_api.call(
+            "post", members_path(image), {"member": world.recipient_de.project_id}
+        )
+        assert error_of(response) == (400, code)
+        assert not ImageMember.objects.exists()
+
+    def test_public_image_is_not_the_callers_to_share(self, world, sharer_api):
+        image = ImageFactory(owner=None, region=world.de)
+        response = sharer_api.call(
+            "post", members_path(image), {"member": world.recipient_de.project_id}
+        )
+        assert error_of(response) == (403, "IMG.0089")
+
+    def test_full_ecs_recipient_limit(self, world, sharer_api):
+        image = ImageFactory(owner=world.sharer_de, full_ecs=True)
+        for _ in range(10):
+            ImageMemberFactory(image=image, project=ProjectFactory(region=world.de))
+        response = sharer_api.call(
+            "post", members_path(image), {"member": world.recipient_de.project_id}
+        )
+        assert error_of(response)[0] == 400 and "at most 10" in response.json()["error"]["message"]
+        assert ImageMember.objects.count() == 10
+
+
 class TestMembersRead:
     def test_owner_sees_every_member(self, world, image, pending, sharer_api):
         other = ImageMemberFactory(image=image, project=ProjectFactory(region=world.de))
@@ -194,7 +239,7 @@ class TestAnswer:
             recipient_api.call(
                 "put", path, {"status": "accepted", "vault_id": str(foreign.vault_id)}
             )
-        ) == (400, "IMG.0184")
+        ) == (404, "IMG.0184")
         ok = recipient_api.call("put", path, {"status": "accepted", "vault_id": str(big.vault_id)})
         assert ok.json()["status"] == "accepted"
         assert sum(b.size_gb for b in Backup.objects.filter(vault=big)) == 100
