@@ -11,7 +11,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 # An app may use the apps to its left, never one to its right.
-ORDER = ["console", "audit", "kms", "vaults", "ims", "compute", "demo"]
+ORDER = ["console", "audit", "iam", "kms", "vaults", "ims", "compute", "demo"]
 # Modules that wire every app together and stand outside the graph.
 OUTSIDE = {"console/settings.py", "console/urls.py", "console/wsgi.py", "console/asgi.py"}
 MAX_LINES = 450
