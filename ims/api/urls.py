@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from ims.api import glance, native
 from ims.api.common import api
@@ -37,6 +38,7 @@ def root(request: HttpRequest):
     return versions_doc(request)
 
 
+@require_safe
 def endpoint_root(request: HttpRequest) -> JsonResponse:
     """GET /api/ims (no slash): where openstacksdk and keystoneauth discover versions."""
     return JsonResponse(versions_doc(request))

@@ -377,3 +377,4 @@ class TestSchemasAndErrors:
         assert error_of(recipient_api.get("/v2/nothing"))[0] == 404
         assert error_of(recipient_api.call("patch", "/v2/images"))[0] == 405
         assert error_of(recipient_api.get("/nothing-at-all"))[0] == 404
+        assert error_of(recipient_api.call("post", "", {}))[0] in (403, 405)
