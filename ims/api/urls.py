@@ -45,6 +45,6 @@ def endpoint_root(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
-    path("", endpoint_root, name="ims_api_root"),
+    path("", endpoint_root),
     path("/", api.urls),
 ]
