@@ -8,6 +8,7 @@ from typing import Literal
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.tasks.exceptions import TaskResultDoesNotExist
 from ninja import Field, Query, Router, Schema
 
 from console.iam.api_common import ApiError
@@ -114,8 +115,8 @@ def job_doc(job: Job) -> dict:
     if status in (Job.Status.INIT, Job.Status.RUNNING) and job.task_id:
         try:
             result = run_member_job.get_backend().get_result(job.task_id)
-        except Exception:  # noqa: BLE001 - a backend that keeps no results reports nothing
-            result = None
+        except (TaskResultDoesNotExist, NotImplementedError):
+            result = None  # a backend that keeps no results (immediate) reports nothing
         if result is not None and result.status.name == "FAILED":
             status, error_code = Job.Status.FAIL, "IMG.0112"
             fail_reason = "The job's task failed."

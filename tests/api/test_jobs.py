@@ -236,6 +236,20 @@ class TestJobsAndMembers:
         assert resources["image_shared"]["used"] == 1 and resources["image_member"]["used"] == 1
 
 
+def test_a_task_that_died_reads_as_a_failed_job(world, images, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sharer = Api(world.sharer_user, world.sharer_de)
+    body = {"images": [str(images[0].pk)], "projects": [world.recipient_de.project_id]}
+    job_id = sharer.call("post", MEMBERS, body).json()["job_id"]
+    assert sharer.get(f"/v1/cloudimages/job/{job_id}").json()["status"] == "INIT"
+    DBTaskResult.objects.filter(id=Job.objects.get().task_id).update(status="FAILED")
+    doc = sharer.get(f"/v1/cloudimages/job/{job_id}").json()
+    assert (doc["status"], doc["error_code"]) == ("FAIL", "IMG.0112")
+    assert not ImageMember.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_job(world, images, settings):
     """The job waits in INIT on the database queue until a db_worker process runs it."""
@@ -247,7 +261,7 @@ def test_a_real_worker_runs_the_job(world, images, settings):
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"
+        url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}"
     else:
         url = f"sqlite:///{db['NAME']}"
     env = {
