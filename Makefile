@@ -10,13 +10,15 @@ PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test bench lint format migrate seed clean help
+.PHONY: run test bench lint format migrate seed clean help messages screenshots
 
 help:
 	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make bench - time the list pages with thousands of images"
 	@echo "make lint  - ruff check and format check"
+	@echo "make messages - refresh the zh_Hans catalogue, its template and the compiled .mo (needs gettext)"
+	@echo "make screenshots - redraw the README screenshots under static/img/docs/"
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -68,6 +70,17 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Refresh the catalogue after changing user-facing strings; translate the new entries, then
+# run it again so the committed .mo and .pot follow. Needs GNU gettext (apt-get install gettext).
+messages: $(VENV)/.installed-test
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location=file \
+		--ignore=".venv/*" --ignore="var/*" --ignore="tests/*" --ignore="scripts/*"
+	$(PY) scripts/write_pot.py
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=".venv/*"
+
+screenshots: $(VENV)/.installed-test
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

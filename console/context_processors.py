@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 # (label, URL name, section key), in the order of the service menu.
 NAVIGATION = [
-    ("Image Management Service", "ims:shared_images", "ims"),
-    ("Cloud Backup and Recovery", "vaults:vault_list", "vaults"),
-    ("Elastic Cloud Server", "compute:server_list", "ecs"),
-    ("Elastic Volume Service", "compute:disk_list", "evs"),
-    ("Key Management Service", "kms:key_list", "kms"),
-    ("Messages", "audit:message_list", "messages"),
-    ("Cloud Trace Service", "audit:trace_list", "traces"),
+    (_("Image Management Service"), "ims:shared_images", "ims"),
+    (_("Cloud Backup and Recovery"), "vaults:vault_list", "vaults"),
+    (_("Elastic Cloud Server"), "compute:server_list", "ecs"),
+    (_("Elastic Volume Service"), "compute:disk_list", "evs"),
+    (_("Key Management Service"), "kms:key_list", "kms"),
+    (_("Messages"), "audit:message_list", "messages"),
+    (_("Cloud Trace Service"), "audit:trace_list", "traces"),
 ]
 
 
@@ -24,4 +26,8 @@ def console(request: HttpRequest) -> dict[str, object]:
         {"label": label, "url": reverse(url_name), "section": section}
         for label, url_name, section in NAVIGATION
     ]
-    return {"nav_items": nav_items, "current_project": project}
+    return {
+        "nav_items": nav_items,
+        "current_project": project,
+        "console_time_zones": settings.CONSOLE_TIME_ZONES,
+    }

@@ -8,6 +8,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 def project_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -18,8 +19,10 @@ def project_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.project is None:
             raise PermissionDenied(
-                "Your user belongs to no tenant with a project. "
-                "Operators manage the platform in the administration site."
+                _(
+                    "Your user belongs to no tenant with a project. "
+                    "Operators manage the platform in the administration site."
+                )
             )
         return view(request, *args, **kwargs)
 

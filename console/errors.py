@@ -4,28 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+# Messages stay lazy: they are rendered in the language active where they are shown (a page,
+# a trace, an API answer), not in the one active where the error was raised.
+Text = str | Promise
+
 
 class ConsoleError(Exception):
     """A refused operation; `code` is the documented error code (e.g. IMG.0182)."""
 
     code = ""
-    default_message = "The operation failed."
+    default_message: Text = _("The operation failed.")
 
-    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+    def __init__(self, message: Text | None = None, *, code: str | None = None) -> None:
         self.message = message or self.default_message
         if code:
             self.code = code
         super().__init__(self.message)
 
     def __str__(self) -> str:
-        return f"{self.code} {self.message}" if self.code else self.message
+        return f"{self.code} {self.message}" if self.code else str(self.message)
 
 
 class RoleRefused(ConsoleError):
     """The user's role does not allow changes."""
 
     code = "IMG.0026"
-    default_message = (
+    default_message = _(
         "The role is invalid. You need to apply for the required permissions "
         "or pass the real-name authentication."
     )
@@ -34,51 +42,51 @@ class RoleRefused(ConsoleError):
 class InputRefused(ConsoleError):
     """A refused value; `field` names the form field it concerns, if any."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: Text, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
 
 
-MESSAGES = {
-    "IMG.0001": "The request message format is invalid.",
-    "IMG.0026": (
+MESSAGES: dict[str, Text] = {
+    "IMG.0001": _("The request message format is invalid."),
+    "IMG.0026": _(
         "The role is invalid. You need to apply for the required permissions "
         "or pass the real-name authentication."
     ),
-    "IMG.0027": "The image ID in the request does not exist.",
-    "IMG.0046": "The image is unavailable.",
-    "IMG.0047": "This operation can be performed only by the image owner.",
-    "IMG.0066": "The image ID is incorrect.",
-    "IMG.0067": "The project ID is incorrect.",
-    "IMG.0076": "You cannot share an image with yourself.",
-    "IMG.0086": "No image was found.",
-    "IMG.0088": "The number of shared images has reached the maximum allowed.",
-    "IMG.0089": "The public image cannot be shared.",
-    "IMG.0092": "The image can only be deleted by the owner.",
-    "IMG.0098": "The encrypted image cannot be shared.",
-    "IMG.0099": "You do not have the permission to access the key.",
-    "IMG.0106": "The image owner is another tenant.",
-    "IMG.0108": "The tenant ID was not found in the current region.",
-    "IMG.0135": "The full-ECS image cannot be shared.",
-    "IMG.0144": "The image does not exist.",
-    "IMG.0177": "The source and target tenants reside in different regions.",
-    "IMG.0178": "The target tenant is the same as the source tenant.",
-    "IMG.0182": "Insufficient vault capacity. Please expand the capacity.",
-    "IMG.0184": "Failed to obtain the vault.",
-    "IMG.0188": "Vault is unavailable.",
-    "IMG.0190": "Full-ECS images can be created only from CBR backups.",
-    "IMG.0193": "The vault is not a cloud server backup vault.",
-    "IMG.0196": "The image cannot be replicated because it is not accepted by the recipient.",
-    "IMG.0197": "Failed to replicate the shared image because it is encrypted using KMS.",
+    "IMG.0027": _("The image ID in the request does not exist."),
+    "IMG.0046": _("The image is unavailable."),
+    "IMG.0047": _("This operation can be performed only by the image owner."),
+    "IMG.0066": _("The image ID is incorrect."),
+    "IMG.0067": _("The project ID is incorrect."),
+    "IMG.0076": _("You cannot share an image with yourself."),
+    "IMG.0086": _("No image was found."),
+    "IMG.0088": _("The number of shared images has reached the maximum allowed."),
+    "IMG.0089": _("The public image cannot be shared."),
+    "IMG.0092": _("The image can only be deleted by the owner."),
+    "IMG.0098": _("The encrypted image cannot be shared."),
+    "IMG.0099": _("You do not have the permission to access the key."),
+    "IMG.0106": _("The image owner is another tenant."),
+    "IMG.0108": _("The tenant ID was not found in the current region."),
+    "IMG.0135": _("The full-ECS image cannot be shared."),
+    "IMG.0144": _("The image does not exist."),
+    "IMG.0177": _("The source and target tenants reside in different regions."),
+    "IMG.0178": _("The target tenant is the same as the source tenant."),
+    "IMG.0182": _("Insufficient vault capacity. Please expand the capacity."),
+    "IMG.0184": _("Failed to obtain the vault."),
+    "IMG.0188": _("Vault is unavailable."),
+    "IMG.0190": _("Full-ECS images can be created only from CBR backups."),
+    "IMG.0193": _("The vault is not a cloud server backup vault."),
+    "IMG.0196": _("The image cannot be replicated because it is not accepted by the recipient."),
+    "IMG.0197": _("Failed to replicate the shared image because it is encrypted using KMS."),
 }
 
 
 class ImsError(ConsoleError):
     """An IMS refusal with its documented code; `detail` adds what the console knows more."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: Text = "") -> None:
         self.detail = detail
-        message = MESSAGES[code] + (f" {detail}" if detail else "")
+        message = format_lazy("{} {}", MESSAGES[code], detail) if detail else MESSAGES[code]
         super().__init__(message, code=code)
 
 
@@ -99,7 +107,8 @@ class ShareRefused(ConsoleError):
 
     def __init__(self, problems: list[ShareProblem]) -> None:
         self.problems = problems
-        super().__init__(" ".join(f"{p}" for p in problems))
+        # Lazy: each problem is rendered (and translated) only when the message is shown.
+        super().__init__(format_lazy(" ".join(["{}"] * len(problems)), *problems))
 
 
 class VaultError(ConsoleError):
@@ -127,7 +136,7 @@ class VaultChoiceInvalid(VaultError):
 class VaultHoldsBackups(VaultError):
     """The vault cannot be deleted while it stores backups."""
 
-    default_message = (
+    default_message = _(
         "The vault holds backups of accepted full-ECS images. Reject those images first."
     )
 
@@ -135,4 +144,4 @@ class VaultHoldsBackups(VaultError):
 class VaultNotFound(VaultError):
     """The vault does not exist, or it belongs to another tenant."""
 
-    default_message = "The vault does not exist."
+    default_message = _("The vault does not exist.")

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
@@ -64,7 +65,7 @@ def error_summary(form: Form) -> str:
         return ""
     for errors in [form.non_field_errors(), *form.errors.values()]:
         if errors:
-            return f"Not done: {errors[0]}"
+            return _("Not done: %(problem)s") % {"problem": errors[0]}
     return ""
 
 

@@ -5,9 +5,10 @@ import re
 import secrets
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 HEX32_RE = re.compile(r"^[0-9a-f]{32}$")
-hex32_validator = RegexValidator(HEX32_RE, "Enter 32 lowercase hexadecimal characters.")
+hex32_validator = RegexValidator(HEX32_RE, _("Enter 32 lowercase hexadecimal characters."))
 
 
 def new_hex32() -> str:

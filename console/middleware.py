@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 from console.models import Project
@@ -44,6 +46,35 @@ class CurrentProjectMiddleware:
             )
             if request.project:
                 request.region = request.project.region
+        return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    """Speak the logged-in user's language and show times in the user's time zone.
+
+    Runs after LocaleMiddleware: a language kept on the user wins over the cookie and the
+    browser's Accept-Language, so the choice follows the user to every browser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Activate the user's language and time zone for this request."""
+        user = request.user
+        zone = None
+        if user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
+            try:
+                zone = zoneinfo.ZoneInfo(user.time_zone) if user.time_zone else None
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                zone = None
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
         return self.get_response(request)
 
 

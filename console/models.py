@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from console.ids import hex32_validator, new_hex32
 
@@ -14,8 +16,8 @@ HEX32_SQL = r"^[0-9a-f]{32}$"
 class DiskRole(models.TextChoices):
     """What a disk (or a backup of one) is to its server, shared by ECS, EVS, IMS and CBR."""
 
-    SYSTEM = "system", "System disk"
-    DATA = "data", "Data disk"
+    SYSTEM = "system", _("System disk")
+    DATA = "data", _("Data disk")
 
 
 class Region(models.Model):
@@ -96,13 +98,16 @@ class User(AbstractUser):
     """A console user of one tenant; admins change things, read-only users only look."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "Administrator"
-        READONLY = "readonly", "Read-only"
+        ADMIN = "admin", _("Administrator")
+        READONLY = "readonly", _("Read-only")
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="users"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
+    # Chosen in the header and the user menu; empty means "as the browser asks" and UTC.
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
 
     objects = UserManager()
 

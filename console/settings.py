@@ -57,9 +57,11 @@ MIDDLEWARE = [
     "console.iam.api_common.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "console.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -84,6 +86,8 @@ TEMPLATES = [
                 "console.context_processors.console",
                 "console.audit.context_processors.unread_messages",
             ],
+            # Every template translates and formats dates the console's way without {% load %}.
+            "builtins": ["django.templatetags.i18n", "console.templatetags.console_format"],
         },
     },
 ]
@@ -110,10 +114,27 @@ LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "ims:shared_images"
 LOGOUT_REDIRECT_URL = "console:login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# Time zones a user can pick in the user menu, as the real console offers them.
+CONSOLE_TIME_ZONES = [
+    "UTC",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Africa/Johannesburg",
+]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

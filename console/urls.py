@@ -15,6 +15,7 @@ console_patterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("region/", views.region_switch, name="region_switch"),
+    path("preferences/", views.preferences, name="preferences"),
     path("credentials/", views.credentials, name="credentials"),
 ]
 

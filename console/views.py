@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from console.decorators import project_required
-from console.forms import LoginForm, RegionSwitchForm
+from console.forms import LoginForm, PreferencesForm, RegionSwitchForm
 from console.middleware import REGION_SESSION_KEY
 from console.models import Tenant, User
+from console.services import preferences_set
 
 DEMO_PASSWORD = "console-demo"
 DEMO_PERSONAS = [
-    ("alice", "Acme Images", "Administrator — shares images"),
-    ("bob", "Beta Apps", "Administrator — receives images"),
-    ("bea", "Beta Apps", "Read-only — may only look"),
-    ("carol", "Gamma Labs", "Administrator — a fresh recipient"),
-    ("admin", "—", "Operator — Django administration"),
+    ("alice", "Acme Images", gettext_lazy("Administrator — shares images")),
+    ("bob", "Beta Apps", gettext_lazy("Administrator — receives images")),
+    ("bea", "Beta Apps", gettext_lazy("Read-only — may only look")),
+    ("carol", "Gamma Labs", gettext_lazy("Administrator — a fresh recipient")),
+    ("admin", "—", gettext_lazy("Operator — Django administration")),
 ]
 
 
@@ -35,6 +39,15 @@ def demo_personas() -> list[dict[str, str]]:
         )
     )
     return [{"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in present]
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    """`target` if it stays on this console, else the images console."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("ims:shared_images")
 
 
 class LoginView(auth_views.LoginView):
@@ -64,22 +77,44 @@ def region_switch(request: HttpRequest) -> HttpResponse:
     """Switch the current region; the page reloads in that region's project."""
     form = RegionSwitchForm(request.POST)
     if not form.is_valid():
-        raise Http404("Unknown region.")
+        raise Http404(_("Unknown region."))
     code = form.cleaned_data["region"]
     if not any(p.region.code == code for p in request.projects):
         # A region where the tenant has no project does not exist for this user.
-        raise Http404("Your account has no project in this region.")
+        raise Http404(_("Your account has no project in this region."))
     request.session[REGION_SESSION_KEY] = code
-    target = form.cleaned_data["next"] or reverse("ims:shared_images")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("ims:shared_images")
+    target = _safe_next(request, form.cleaned_data["next"])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response
     return HttpResponseRedirect(target)
+
+
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Switch the language (header) or time zone (user menu), then show the same page again.
+
+    The language is kept in a cookie for everyone and on the user when logged in; the time
+    zone only on the user.
+    """
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    language = form.cleaned_data["language"] or None
+    time_zone = form.cleaned_data["time_zone"] or None
+    if request.user.is_authenticated and (language or time_zone):
+        preferences_set(user=request.user, language=language, time_zone=time_zone)
+    response = HttpResponseRedirect(_safe_next(request, form.cleaned_data["next"]))
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 @project_required
@@ -95,7 +130,9 @@ def credentials(request: HttpRequest) -> HttpResponse:
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The console's 403 page, naming why the request was refused."""
-    reason = str(exception) if exception and str(exception) else "You cannot perform this action."
+    reason = (
+        str(exception) if exception and str(exception) else _("You cannot perform this action.")
+    )
     return render(request, "403.html", {"reason": reason}, status=403)
 
 

@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from console.forms import ScopedObjectField
 from console.kms.models import Key
@@ -27,11 +29,11 @@ def parse_project_ids(text: str) -> list[str]:
 class PrivateImageFilterForm(forms.Form):
     """Search, image type filter and paging of the Private Images tab."""
 
-    q = forms.CharField(required=False, max_length=128, label="Image name")
+    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
     type = forms.ChoiceField(
         required=False,
-        label="Image type",
-        choices=[("", "All images"), *Image.ImageType.choices],
+        label=gettext_lazy("Image type"),
+        choices=[("", gettext_lazy("All images")), *Image.ImageType.choices],
     )
     page = forms.CharField(required=False, max_length=12)
 
@@ -39,7 +41,7 @@ class PrivateImageFilterForm(forms.Form):
 class PublicImageFilterForm(forms.Form):
     """Search and paging of the Public Images tab."""
 
-    q = forms.CharField(required=False, max_length=128, label="Image name")
+    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
     page = forms.CharField(required=False, max_length=12)
 
 
@@ -49,7 +51,7 @@ class ImageSelectionForm(forms.Form):
     image = forms.ModelMultipleChoiceField(
         queryset=Image.objects.none(),
         widget=forms.MultipleHiddenInput,
-        error_messages={"required": "Select one or more images in the list first."},
+        error_messages={"required": gettext_lazy("Select one or more images in the list first.")},
     )
 
     def __init__(self, *args: object, project: Project, **kwargs: object) -> None:
@@ -67,29 +69,29 @@ class ProjectIdsForm(forms.Form):
     """Recipients typed into the Share Image or Add Tenant dialog."""
 
     project_ids = forms.CharField(
-        label="Project ID",
+        label=gettext_lazy("Project ID"),
         max_length=10_000,
         widget=forms.Textarea(
             attrs={
                 "rows": 4,
-                "placeholder": "Separate multiple project IDs with commas (,).",
+                "placeholder": gettext_lazy("Separate multiple project IDs with commas (,)."),
                 "spellcheck": "false",
                 "autocomplete": "off",
                 "autofocus": True,
             }
         ),
-        error_messages={"required": "Enter one or more project IDs."},
+        error_messages={"required": gettext_lazy("Enter one or more project IDs.")},
     )
 
     def clean_project_ids(self) -> list[str]:
         """Split the IDs; at most 100 per submission."""
         ids = parse_project_ids(self.cleaned_data["project_ids"])
         if not ids:
-            raise forms.ValidationError("Enter one or more project IDs.", code="required")
+            raise forms.ValidationError(_("Enter one or more project IDs."), code="required")
         if len(ids) > MAX_PROJECT_IDS_PER_SHARE:
             raise forms.ValidationError(
-                f"Enter at most {MAX_PROJECT_IDS_PER_SHARE} project IDs at a time; "
-                f"you entered {len(ids)}.",
+                _("Enter at most %(max)s project IDs at a time; you entered %(count)s.")
+                % {"max": MAX_PROJECT_IDS_PER_SHARE, "count": len(ids)},
                 code="too_many",
             )
         return ids
@@ -101,7 +103,9 @@ class RecipientSelectionForm(forms.Form):
     recipients = forms.MultipleChoiceField(
         choices=(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select at least one project to stop sharing with."},
+        error_messages={
+            "required": gettext_lazy("Select at least one project to stop sharing with.")
+        },
     )
 
     def __init__(self, *args: object, members: list[ImageMember], **kwargs: object) -> None:
@@ -118,13 +122,13 @@ class RecipientSelectionForm(forms.Form):
 class SharedListFilterForm(forms.Form):
     """Search, filter and paging of the shared lists."""
 
-    VIEWS = [("accepted", "Accepted"), ("rejected", "Rejected Images")]
+    VIEWS = [("accepted", gettext_lazy("Accepted")), ("rejected", gettext_lazy("Rejected Images"))]
 
-    q = forms.CharField(required=False, max_length=128, label="Image name")
+    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
     type = forms.ChoiceField(
         required=False,
-        label="Image type",
-        choices=[("", "All images"), *Image.ImageType.choices],
+        label=gettext_lazy("Image type"),
+        choices=[("", gettext_lazy("All images")), *Image.ImageType.choices],
     )
     view = forms.ChoiceField(required=False, choices=VIEWS)
     page = forms.CharField(required=False, max_length=12)
@@ -148,18 +152,21 @@ class MemberSelectionForm(forms.Form):
         """Require a selection unless the action is for every pending share."""
         data = super().clean()
         if not data.get("all") and not data.get("members"):
-            raise forms.ValidationError("Select at least one image.")
+            raise forms.ValidationError(_("Select at least one image."))
         return data
 
 
 class ImageReplicateForm(forms.Form):
     """Replicate Image: the copy's name, description and, for encrypted images, own key."""
 
-    name = forms.CharField(max_length=128)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=128)
     description = forms.CharField(
-        required=False, max_length=1024, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=1024,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    kms_key = ScopedObjectField(lookup="key_id", required=False, label="KMS key")
+    kms_key = ScopedObjectField(lookup="key_id", required=False, label=gettext_lazy("KMS key"))
 
     def __init__(self, *args: Any, project: Project, image: Image, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"name": f"copy_{image.name}"[:128]})
@@ -167,6 +174,6 @@ class ImageReplicateForm(forms.Form):
         self.fields["kms_key"].queryset = Key.objects.for_project(project)
         if image.encrypted:
             self.fields["kms_key"].required = True
-            self.fields["kms_key"].error_messages["required"] = (
+            self.fields["kms_key"].error_messages["required"] = _(
                 "Select a KMS key of your own to encrypt the copy."
             )

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from console.kms.models import Key, KeyGrant
 from console.models import DiskRole, Project, Region, Tenant
@@ -63,26 +65,26 @@ class Image(models.Model):
     """A public or private image; private images may be shared with other projects."""
 
     class ImageType(models.TextChoices):
-        SYSTEM = "system", "ECS system disk image"
-        DATA = "data", "ECS data disk image"
-        FULL_ECS = "full_ecs", "Full-ECS image"
-        ISO = "iso", "ISO image"
+        SYSTEM = "system", _("ECS system disk image")
+        DATA = "data", _("ECS data disk image")
+        FULL_ECS = "full_ecs", _("Full-ECS image")
+        ISO = "iso", _("ISO image")
 
     class OsType(models.TextChoices):
-        LINUX = "Linux", "Linux"
-        WINDOWS = "Windows", "Windows"
-        OTHER = "Other", "Other"
+        LINUX = "Linux", _("Linux")
+        WINDOWS = "Windows", _("Windows")
+        OTHER = "Other", _("Other")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SAVING = "saving", "Creating"
-        ACTIVE = "active", "Normal"
-        ERROR = "error", "Abnormal"
+        QUEUED = "queued", _("Queued")
+        SAVING = "saving", _("Creating")
+        ACTIVE = "active", _("Normal")
+        ERROR = "error", _("Abnormal")
 
     class FullEcsSource(models.TextChoices):
         NONE = "", "—"
-        CBR = "cbr", "CBR backup"
-        CSBS = "csbs", "CSBS backup"
+        CBR = "cbr", _("CBR backup")
+        CSBS = "csbs", _("CSBS backup")
 
     MAX_MEMBERS = {ImageType.FULL_ECS: 10}
     DEFAULT_MAX_MEMBERS = 256
@@ -154,9 +156,9 @@ class Image(models.Model):
     def clean(self) -> None:
         """A private image lives in its owner's region; its key belongs to its owner."""
         if self.owner_id and self.region_id and self.owner.region_id != self.region_id:
-            raise ValidationError({"region": "A private image lives in its owner's region."})
+            raise ValidationError({"region": _("A private image lives in its owner's region.")})
         if self.kms_key_id and self.owner_id and self.kms_key.project_id != self.owner_id:
-            raise ValidationError({"kms_key": "The key must belong to the image's owner."})
+            raise ValidationError({"kms_key": _("The key must belong to the image's owner.")})
 
     @property
     def encrypted(self) -> bool:
@@ -175,20 +177,22 @@ class Image(models.Model):
         grant on it; `key_granted` passes a value annotated by `with_key_access()`.
         """
         if self.status != self.Status.ACTIVE:
-            return f"Its status is {self.get_status_display()}, not Normal."
+            return format_lazy(
+                _("Its status is {status}, not Normal."), status=self.get_status_display()
+            )
         if self.kms_key_id is None:
             return ""
         key = self.kms_key
         if key.state == Key.State.DISABLED:
-            return "The KMS key it is encrypted with is disabled."
+            return _("The KMS key it is encrypted with is disabled.")
         if key.state == Key.State.PENDING_DELETION:
-            return "The KMS key it is encrypted with is scheduled for deletion."
+            return _("The KMS key it is encrypted with is scheduled for deletion.")
         if self.owner is not None and self.owner.tenant_id == tenant_id:
             return ""
         if key_granted is None:
             key_granted = key.grants.filter(grantee_id=tenant_id).exists()
         if not key_granted:
-            return (
+            return _(
                 "The owner no longer grants your account access to the KMS key it is "
                 "encrypted with."
             )
@@ -266,9 +270,9 @@ class ImageMember(models.Model):
     """An image shared with a project, with the recipient's answer."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="members")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="image_members")

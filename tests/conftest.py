@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone, translation
 
 from console.models import Project, Region, Tenant, User
 from tests.factories import ProjectFactory, RegionFactory, TenantFactory, UserFactory
@@ -14,6 +16,16 @@ from tests.factories import ProjectFactory, RegionFactory, TenantFactory, UserFa
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_zone():
+    """Each test starts in English and UTC: a request in another language leaves it active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @dataclass

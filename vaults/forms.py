@@ -5,13 +5,18 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from console.models import Project
 from vaults.models import Vault
 from vaults.services import NAME_RULE, vault_name_validator
 
-CAPACITY_BOUNDS = (
-    f"Enter a capacity between {Vault.MIN_CAPACITY_GB} and {Vault.MAX_CAPACITY_GB} GB."
+CAPACITY_BOUNDS = format_lazy(
+    gettext_lazy("Enter a capacity between {min} and {max} GB."),
+    min=Vault.MIN_CAPACITY_GB,
+    max=Vault.MAX_CAPACITY_GB,
 )
 
 
@@ -24,37 +29,45 @@ class VaultCreateForm(forms.Form):
     """Create Vault: name, resource type, protection type and capacity."""
 
     resource_type = forms.ChoiceField(
-        label="Resource Type",
+        label=gettext_lazy("Resource Type"),
         choices=Vault.ResourceType.choices,
         initial=Vault.ResourceType.SERVER,
         widget=forms.RadioSelect,
     )
     protection_type = forms.ChoiceField(
-        label="Protection Type",
+        label=gettext_lazy("Protection Type"),
         choices=Vault.ProtectionType.choices,
         initial=Vault.ProtectionType.BACKUP,
         widget=forms.RadioSelect,
     )
     capacity_gb = forms.IntegerField(
-        label="Vault Capacity (GB)",
+        label=gettext_lazy("Vault Capacity (GB)"),
         min_value=Vault.MIN_CAPACITY_GB,
         max_value=Vault.MAX_CAPACITY_GB,
         initial=100,
         error_messages={
             "min_value": CAPACITY_BOUNDS,
             "max_value": CAPACITY_BOUNDS,
-            "invalid": f"Enter a whole number of GB. {CAPACITY_BOUNDS}",
+            "invalid": format_lazy(
+                "{} {}", gettext_lazy("Enter a whole number of GB."), CAPACITY_BOUNDS
+            ),
             "required": CAPACITY_BOUNDS,
         },
-        help_text=f"{Vault.MIN_CAPACITY_GB} to {Vault.MAX_CAPACITY_GB:,} GB.",
+        help_text=format_lazy(
+            gettext_lazy("{min} to {max} GB."),
+            min=Vault.MIN_CAPACITY_GB,
+            max=f"{Vault.MAX_CAPACITY_GB:,}",
+        ),
     )
     # The naming rule bounds the length; a max_length validator would repeat the error.
     name = forms.CharField(
-        label="Name",
+        label=gettext_lazy("Name"),
         validators=[vault_name_validator],
         widget=forms.TextInput(attrs={"maxlength": 64}),
-        error_messages={"required": f"Enter a vault name: {NAME_RULE}."},
-        help_text=f"{NAME_RULE[0].upper()}{NAME_RULE[1:]}.",
+        error_messages={
+            "required": format_lazy(gettext_lazy("Enter a vault name: {rule}."), rule=NAME_RULE)
+        },
+        help_text=format_lazy("{}.", NAME_RULE),
     )
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
@@ -69,7 +82,9 @@ class VaultCreateForm(forms.Form):
         """The name is free in the project (vault_create re-checks it under a lock)."""
         name = self.cleaned_data["name"]
         if Vault.objects.for_project(self.project).filter(name__iexact=name).exists():
-            raise forms.ValidationError(f"A vault named {name} already exists in this project.")
+            raise forms.ValidationError(
+                _("A vault named %(name)s already exists in this project.") % {"name": name}
+            )
         return name
 
 
@@ -77,8 +92,8 @@ class VaultExpandForm(forms.Form):
     """Expand Capacity: the vault's new total capacity."""
 
     capacity_gb = forms.IntegerField(
-        label="New Capacity (GB)",
-        error_messages={"invalid": "Enter a whole number of GB."},
+        label=gettext_lazy("New Capacity (GB)"),
+        error_messages={"invalid": gettext_lazy("Enter a whole number of GB.")},
     )
 
     def __init__(self, *args: object, vault: Vault, **kwargs: object) -> None:
@@ -86,10 +101,10 @@ class VaultExpandForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.vault = vault
         field = self.fields["capacity_gb"]
-        field.help_text = (
-            f"Greater than the current {vault.capacity_gb} GB, "
-            f"at most {Vault.MAX_CAPACITY_GB:,} GB."
-        )
+        field.help_text = _("Greater than the current %(current)s GB, at most %(max)s GB.") % {
+            "current": vault.capacity_gb,
+            "max": f"{Vault.MAX_CAPACITY_GB:,}",
+        }
         field.widget.attrs.update(
             {"min": vault.capacity_gb + 1, "max": Vault.MAX_CAPACITY_GB, "autofocus": True}
         )
@@ -100,17 +115,22 @@ class VaultExpandForm(forms.Form):
         current = self.vault.capacity_gb
         if capacity <= current:
             raise forms.ValidationError(
-                f"The new capacity must be greater than the current capacity ({current} GB): "
-                "a vault can only be expanded."
+                _(
+                    "The new capacity must be greater than the current capacity "
+                    "(%(current)s GB): a vault can only be expanded."
+                )
+                % {"current": current}
             )
         if capacity > Vault.MAX_CAPACITY_GB:
             raise forms.ValidationError(
-                f"The capacity cannot exceed {Vault.MAX_CAPACITY_GB} GB (the maximum)."
+                _("The capacity cannot exceed %(max)s GB (the maximum).")
+                % {"max": Vault.MAX_CAPACITY_GB}
             )
         used = self.vault.used()
         if capacity < used:
             raise forms.ValidationError(
-                f"The capacity cannot be less than the used capacity ({used} GB)."
+                _("The capacity cannot be less than the used capacity (%(used)s GB).")
+                % {"used": used}
             )
         return capacity
 

@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from console.models import DiskRole, Project
 
@@ -29,18 +30,18 @@ class Vault(models.Model):
     """A CBR vault: storage for backups of one resource type."""
 
     class ResourceType(models.TextChoices):
-        SERVER = "server", "Cloud server backup"
-        DISK = "disk", "Cloud disk backup"
-        SFS = "sfs", "SFS Turbo backup"
+        SERVER = "server", _("Cloud server backup")
+        DISK = "disk", _("Cloud disk backup")
+        SFS = "sfs", _("SFS Turbo backup")
 
     class ProtectionType(models.TextChoices):
-        BACKUP = "backup", "Backup"
-        REPLICATION = "replication", "Replication"
+        BACKUP = "backup", _("Backup")
+        REPLICATION = "replication", _("Replication")
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        LOCKED = "locked", "Locked"
-        ERROR = "error", "Error"
+        AVAILABLE = "available", _("Available")
+        LOCKED = "locked", _("Locked")
+        ERROR = "error", _("Error")
 
     MIN_CAPACITY_GB = 10
     MAX_CAPACITY_GB = 10_485_760

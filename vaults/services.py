@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
 from console.errors import (
@@ -24,12 +26,11 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from vaults.models import Backup, Vault
 
-NAME_RULE = "1 to 64 characters: letters, digits, underscores (_) and hyphens (-)"
+NAME_RULE = _("1 to 64 characters: letters, digits, underscores (_) and hyphens (-)")
+NAME_INVALID = format_lazy(_("Enter a valid vault name: {rule}."), rule=NAME_RULE)
 
 
-vault_name_validator = RegexValidator(
-    r"\A[A-Za-z0-9_-]{1,64}\Z", f"Enter a valid vault name: {NAME_RULE}."
-)
+vault_name_validator = RegexValidator(r"\A[A-Za-z0-9_-]{1,64}\Z", NAME_INVALID)
 
 
 def _ensure_own_project(actor: User, project: Project) -> None:
@@ -41,7 +42,11 @@ def _ensure_own_project(actor: User, project: Project) -> None:
 def _ensure_capacity_in_bounds(capacity_gb: int) -> None:
     if not Vault.MIN_CAPACITY_GB <= capacity_gb <= Vault.MAX_CAPACITY_GB:
         raise VaultCapacityInvalid(
-            f"The capacity must be between {Vault.MIN_CAPACITY_GB} and {Vault.MAX_CAPACITY_GB} GB."
+            format_lazy(
+                _("The capacity must be between {min} and {max} GB."),
+                min=Vault.MIN_CAPACITY_GB,
+                max=Vault.MAX_CAPACITY_GB,
+            )
         )
 
 
@@ -81,17 +86,23 @@ def vault_create(
     try:
         vault_name_validator(name)
     except ValidationError as exc:
-        raise VaultNameInvalid(f"Enter a valid vault name: {NAME_RULE}.") from exc
+        raise VaultNameInvalid(NAME_INVALID) from exc
     if resource_type not in Vault.ResourceType.values:
-        raise VaultChoiceInvalid(f"Unknown resource type {resource_type!r}.")
+        raise VaultChoiceInvalid(
+            format_lazy(_("Unknown resource type {value}."), value=repr(resource_type))
+        )
     if protection_type not in Vault.ProtectionType.values:
-        raise VaultChoiceInvalid(f"Unknown protection type {protection_type!r}.")
+        raise VaultChoiceInvalid(
+            format_lazy(_("Unknown protection type {value}."), value=repr(protection_type))
+        )
     _ensure_capacity_in_bounds(capacity_gb)
     # Locking the project row serialises vault creation per project, so two requests with
     # the same name cannot both pass the uniqueness check.
     Project.objects.select_for_update().get(pk=project.pk)
     if Vault.objects.for_project(project).filter(name__iexact=name).exists():
-        raise VaultNameInvalid(f"A vault named {name} already exists in this project.")
+        raise VaultNameInvalid(
+            format_lazy(_("A vault named {name} already exists in this project."), name=name)
+        )
     vault = Vault(
         project=project,
         name=name,
@@ -121,17 +132,26 @@ def vault_expand(*, actor: User, vault: Vault, capacity_gb: int) -> Vault:
     locked = _lock(vault)
     if capacity_gb <= locked.capacity_gb:
         raise VaultCapacityInvalid(
-            f"The new capacity must be greater than the current capacity "
-            f"({locked.capacity_gb} GB): a vault can only be expanded."
+            format_lazy(
+                _(
+                    "The new capacity must be greater than the current capacity "
+                    "({current} GB): a vault can only be expanded."
+                ),
+                current=locked.capacity_gb,
+            )
         )
     if capacity_gb > Vault.MAX_CAPACITY_GB:
         raise VaultCapacityInvalid(
-            f"The capacity cannot exceed {Vault.MAX_CAPACITY_GB} GB (the maximum)."
+            format_lazy(
+                _("The capacity cannot exceed {max} GB (the maximum)."), max=Vault.MAX_CAPACITY_GB
+            )
         )
     used = _used_gb(locked)
     if capacity_gb < used:
         raise VaultCapacityInvalid(
-            f"The capacity cannot be less than the used capacity ({used} GB)."
+            format_lazy(
+                _("The capacity cannot be less than the used capacity ({used} GB)."), used=used
+            )
         )
     previous = locked.capacity_gb
     locked.capacity_gb = capacity_gb
@@ -165,19 +185,40 @@ def vault_refusal(vault: Vault, *, required_gb: int) -> ImsError | None:
     if vault.resource_type != Vault.ResourceType.SERVER:
         return ImsError(
             "IMG.0193",
-            f"{vault.name} is a {vault.get_resource_type_display().lower()} vault.",
+            format_lazy(
+                _("{vault} is a {type} vault."),
+                vault=vault.name,
+                type=vault.get_resource_type_display().lower(),
+            ),
         )
     if vault.protection_type != Vault.ProtectionType.BACKUP:
         return ImsError(
             "IMG.0193",
-            f"{vault.name} has protection type {vault.get_protection_type_display()}, not Backup.",
+            format_lazy(
+                _("{vault} has protection type {type}, not Backup."),
+                vault=vault.name,
+                type=vault.get_protection_type_display(),
+            ),
         )
     if vault.status != Vault.Status.AVAILABLE:
-        return ImsError("IMG.0188", f"{vault.name} is {vault.get_status_display().lower()}.")
+        return ImsError(
+            "IMG.0188",
+            format_lazy(
+                _("{vault} is {status}."),
+                vault=vault.name,
+                status=vault.get_status_display().lower(),
+            ),
+        )
     free = vault.free()
     if free < required_gb:
         return ImsError(
-            "IMG.0182", f"{vault.name} has {free} GB free; {required_gb} GB are required."
+            "IMG.0182",
+            format_lazy(
+                _("{vault} has {free} GB free; {required} GB are required."),
+                vault=vault.name,
+                free=free,
+                required=required_gb,
+            ),
         )
     return None
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from console.decorators import project_required
@@ -85,7 +86,7 @@ def vault_create(request: HtmxHttpRequest) -> HttpResponse:
             except ConsoleError as error:
                 _refuse(request, form, error)
             else:
-                messages.success(request, f"Vault {vault.name} created.")
+                messages.success(request, _("Vault %(name)s created.") % {"name": vault.name})
                 target = _safe_next(request, data["next"])
                 return redirect(target or reverse("vaults:vault_detail", args=[vault.vault_id]))
     else:
@@ -124,7 +125,11 @@ def vault_expand(request: HtmxHttpRequest, vault_id: UUID) -> HttpResponse:
             except ConsoleError as error:
                 _refuse(request, form, error)
             else:
-                messages.success(request, f"Vault {vault.name} expanded to {capacity} GB.")
+                messages.success(
+                    request,
+                    _("Vault %(name)s expanded to %(capacity)s GB.")
+                    % {"name": vault.name, "capacity": capacity},
+                )
                 return dialog_done(
                     request,
                     fallback_url=reverse("vaults:vault_detail", args=[vault.vault_id]),
@@ -154,7 +159,7 @@ def vault_delete(request: HtmxHttpRequest, vault_id: UUID) -> HttpResponse:
         except ConsoleError as error:
             _refuse(request, form, error)
         else:
-            messages.success(request, f"Vault {vault.name} deleted.")
+            messages.success(request, _("Vault %(name)s deleted.") % {"name": vault.name})
             return dialog_done(
                 request, fallback_url=reverse("vaults:vault_list"), event=VAULT_CHANGED
             )

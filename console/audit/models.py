@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from console.audit.notifications import rendered
 from console.models import Project, Tenant, User
 
 
@@ -25,6 +27,9 @@ class Message(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="messages")
     title = models.CharField(max_length=255)
     body = models.TextField(blank=True)
+    # What the text says, rendered in the reader's language (see notifications.py).
+    kind = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     read = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -35,6 +40,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _shown(self) -> tuple[str, str]:
+        return (self.kind and rendered(self.kind, self.params or {})) or (self.title, self.body)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language."""
+        return self._shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the active language."""
+        return self._shown()[1]
 
 
 class TraceQuerySet(models.QuerySet):
@@ -49,8 +67,8 @@ class Trace(models.Model):
     """An audit record of one state change, like Cloud Trace Service."""
 
     class Result(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILED = "failed", "Failed"
+        SUCCESS = "success", _("Success")
+        FAILED = "failed", _("Failed")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="traces")
     project = models.ForeignKey(

@@ -43,7 +43,7 @@ class _MarkReadForm(forms.Form):
         try:
             return [int(part) for part in raw.split(",")]
         except ValueError as error:
-            raise forms.ValidationError("Message IDs are numbers.") from error
+            raise forms.ValidationError(_("Message IDs are numbers.")) from error
 
 
 @project_required

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from console.compute.services import (
     DATA_DISK_MAX_GB,
@@ -22,7 +25,9 @@ from console.models import Project
 from ims.models import Image
 from ims.services import system_disk_min_gb
 
-name_validator = RegexValidator(NAME_RE, f"Enter a valid name: {NAME_RULE}.")
+name_validator = RegexValidator(
+    NAME_RE, format_lazy(gettext_lazy("Enter a valid name: {rule}."), rule=NAME_RULE)
+)
 
 
 def _zone_choices(project: Project) -> list[tuple[str, str]]:
@@ -32,14 +37,20 @@ def _zone_choices(project: Project) -> list[tuple[str, str]]:
 class ServerCreateForm(forms.Form):
     """Buy ECS: image, availability zone, flavor, system disk, name and quantity."""
 
-    image = ScopedObjectField(error_messages={"required": "Select an image."})
-    availability_zone = forms.ChoiceField(label="AZ")
-    flavor = forms.ChoiceField(choices=[(name, name) for name in FLAVORS])
-    system_disk_gb = forms.IntegerField(
-        label="System disk (GB)", min_value=1, max_value=SYSTEM_DISK_MAX_GB
+    image = ScopedObjectField(error_messages={"required": gettext_lazy("Select an image.")})
+    availability_zone = forms.ChoiceField(label=gettext_lazy("AZ"))
+    flavor = forms.ChoiceField(
+        label=gettext_lazy("Flavor"), choices=[(name, name) for name in FLAVORS]
     )
-    name = forms.CharField(max_length=NAME_MAX, validators=[name_validator])
-    quantity = forms.IntegerField(min_value=1, max_value=SERVER_MAX_QUANTITY, initial=1)
+    system_disk_gb = forms.IntegerField(
+        label=gettext_lazy("System disk (GB)"), min_value=1, max_value=SYSTEM_DISK_MAX_GB
+    )
+    name = forms.CharField(
+        label=gettext_lazy("ECS Name"), max_length=NAME_MAX, validators=[name_validator]
+    )
+    quantity = forms.IntegerField(
+        label=gettext_lazy("Quantity"), min_value=1, max_value=SERVER_MAX_QUANTITY, initial=1
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,19 +65,28 @@ class ServerCreateForm(forms.Form):
         image, size = data.get("image"), data.get("system_disk_gb")
         if image is not None and size is not None and size < (minimum := system_disk_min_gb(image)):
             self.add_error(
-                "system_disk_gb", f"The system disk must be at least {minimum} GB for {image.name}."
+                "system_disk_gb",
+                _("The system disk must be at least %(size)s GB for %(image)s.")
+                % {"size": minimum, "image": image.name},
             )
         name, quantity = data.get("name"), data.get("quantity")
         if name and quantity and quantity > 1 and len(name) > NAME_MAX - 5:
             self.add_error(
                 "name",
-                f"With a quantity above 1 the name may have at most {NAME_MAX - 5} characters, "
-                "because a suffix such as -0001 is added.",
+                _(
+                    "With a quantity above 1 the name may have at most %(count)s characters, "
+                    "because a suffix such as -0001 is added."
+                )
+                % {"count": NAME_MAX - 5},
             )
         return data
 
 
-IMAGE_TABS = [("public", "Public Image"), ("private", "Private Image"), ("shared", "Shared Image")]
+IMAGE_TABS = [
+    ("public", gettext_lazy("Public Image")),
+    ("private", gettext_lazy("Private Image")),
+    ("shared", gettext_lazy("Shared Image")),
+]
 
 
 class ImagePickerQueryForm(forms.Form):
@@ -87,7 +107,7 @@ class ImagePickerQueryForm(forms.Form):
 class ServerChangeOsForm(forms.Form):
     """Change OS: the new system disk image."""
 
-    image = ScopedObjectField(error_messages={"required": "Select an image."})
+    image = ScopedObjectField(error_messages={"required": gettext_lazy("Select an image.")})
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,10 +119,12 @@ class ServerChangeOsForm(forms.Form):
 class DiskCreateForm(forms.Form):
     """Create an EVS data disk, empty or from a data disk image."""
 
-    name = forms.CharField(max_length=NAME_MAX, validators=[name_validator])
-    availability_zone = forms.ChoiceField(label="AZ")
+    name = forms.CharField(
+        label=gettext_lazy("Disk Name"), max_length=NAME_MAX, validators=[name_validator]
+    )
+    availability_zone = forms.ChoiceField(label=gettext_lazy("AZ"))
     size_gb = forms.IntegerField(
-        label="Capacity (GB)", min_value=DATA_DISK_MIN_GB, max_value=DATA_DISK_MAX_GB
+        label=gettext_lazy("Capacity (GB)"), min_value=DATA_DISK_MIN_GB, max_value=DATA_DISK_MAX_GB
     )
     image = ScopedObjectField(required=False)
 
@@ -119,6 +141,8 @@ class DiskCreateForm(forms.Form):
         image, size = data.get("image"), data.get("size_gb")
         if image is not None and size is not None and size < image.min_disk_gb:
             self.add_error(
-                "size_gb", f"The disk must be at least {image.min_disk_gb} GB for {image.name}."
+                "size_gb",
+                _("The disk must be at least %(size)s GB for %(image)s.")
+                % {"size": image.min_disk_gb, "image": image.name},
             )
         return data

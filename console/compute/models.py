@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from console.models import DiskRole, Project
 
@@ -22,8 +23,8 @@ class Server(models.Model):
     """An ECS instance (a stand-in with what the image follow-ups need)."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        STOPPED = "stopped", "Stopped"
+        RUNNING = "running", _("Running")
+        STOPPED = "stopped", _("Stopped")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="servers")
     server_id = models.UUIDField("server ID", default=uuid.uuid4, unique=True, editable=False)
@@ -62,8 +63,8 @@ class Disk(models.Model):
     Role = DiskRole
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        IN_USE = "in-use", "In-use"
+        AVAILABLE = "available", _("Available")
+        IN_USE = "in-use", _("In-use")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="disks")
     disk_id = models.UUIDField("disk ID", default=uuid.uuid4, unique=True, editable=False)

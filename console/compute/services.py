@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
 from console.compute.models import Disk, Server
@@ -41,7 +43,7 @@ DATA_DISK_MAX_GB = 32768
 NAME_MAX = 64
 
 
-NAME_RULE = "1 to 64 characters: letters, digits, underscores (_), hyphens (-) and periods (.)"
+NAME_RULE = _("1 to 64 characters: letters, digits, underscores (_), hyphens (-) and periods (.)")
 
 
 NAME_RE = re.compile(r"\A[A-Za-z0-9_.-]{1,64}\Z")
@@ -49,11 +51,18 @@ NAME_RE = re.compile(r"\A[A-Za-z0-9_.-]{1,64}\Z")
 
 def _check_name(name: str, *, field: str = "name", suffix: int = 0) -> None:
     if not NAME_RE.match(name or ""):
-        raise InputRefused(f"Enter a valid name: {NAME_RULE}.", field=field)
+        raise InputRefused(
+            format_lazy(_("Enter a valid name: {rule}."), rule=NAME_RULE), field=field
+        )
     if len(name) + suffix > NAME_MAX:
         raise InputRefused(
-            f"The name may have at most {NAME_MAX - suffix} characters when several "
-            f"are created, because a suffix such as -0001 is added.",
+            format_lazy(
+                _(
+                    "The name may have at most {count} characters when several are created, "
+                    "because a suffix such as -0001 is added."
+                ),
+                count=NAME_MAX - suffix,
+            ),
             field=field,
         )
 
@@ -65,8 +74,11 @@ def _disk_name(server_name: str, suffix: str) -> str:
 def _check_zone(project: Project, availability_zone: str) -> None:
     if availability_zone not in (project.region.availability_zones or []):
         raise InputRefused(
-            f"{availability_zone or 'The availability zone'} is not an availability zone of "
-            f"{project.region.name}.",
+            format_lazy(
+                _("{zone} is not an availability zone of {region}."),
+                zone=availability_zone or _("The availability zone"),
+                region=project.region.name,
+            ),
             field="availability_zone",
         )
 
@@ -93,18 +105,28 @@ def servers_create(
     ensure_can_change(actor)
     if not 1 <= quantity <= SERVER_MAX_QUANTITY:
         raise InputRefused(
-            f"The quantity must be between 1 and {SERVER_MAX_QUANTITY}.", field="quantity"
+            format_lazy(_("The quantity must be between 1 and {max}."), max=SERVER_MAX_QUANTITY),
+            field="quantity",
         )
     _check_name(name, suffix=5 if quantity > 1 else 0)
     _check_zone(project, availability_zone)
     if flavor not in FLAVORS:
-        raise InputRefused(f"{flavor or 'The flavor'} is not an available flavor.", field="flavor")
+        raise InputRefused(
+            format_lazy(
+                _("{flavor} is not an available flavor."), flavor=flavor or _("The flavor")
+            ),
+            field="flavor",
+        )
     image = image_lock_for_use(project=project, image=image, use="server")
     minimum = system_disk_min_gb(image)
     if not minimum <= system_disk_gb <= SYSTEM_DISK_MAX_GB:
         raise InputRefused(
-            f"The system disk must be between {minimum} GB (what {image.name} needs) and "
-            f"{SYSTEM_DISK_MAX_GB} GB.",
+            format_lazy(
+                _("The system disk must be between {min} GB (what {image} needs) and {max} GB."),
+                min=minimum,
+                image=image.name,
+                max=SYSTEM_DISK_MAX_GB,
+            ),
             field="system_disk_gb",
         )
     data_backups = list(image.backups.filter(role=ImageBackup.Role.DATA).order_by("device"))
@@ -159,7 +181,7 @@ def servers_create(
 def _lock_server(project: Project, server: Server) -> Server:
     locked = Server.objects.for_project(project).select_for_update().filter(pk=server.pk).first()
     if locked is None:
-        raise InputRefused("The server does not exist; it may have been deleted.")
+        raise InputRefused(_("The server does not exist; it may have been deleted."))
     return locked
 
 
@@ -167,7 +189,13 @@ def _server_power(*, actor: User, project: Project, server: Server, to: str) -> 
     ensure_can_change(actor)
     server = _lock_server(project, server)
     if server.status == to:
-        raise InputRefused(f"{server.name} is already {server.get_status_display().lower()}.")
+        raise InputRefused(
+            format_lazy(
+                _("{server} is already {status}."),
+                server=server.name,
+                status=server.get_status_display().lower(),
+            )
+        )
     server.status = to
     server.save(update_fields=["status"])
     note(
@@ -215,7 +243,9 @@ def server_change_os(*, actor: User, project: Project, server: Server, image: Im
     ensure_can_change(actor)
     server = _lock_server(project, server)
     if server.status != Server.Status.STOPPED:
-        raise InputRefused(f"Stop {server.name} before changing its OS.")
+        raise InputRefused(
+            format_lazy(_("Stop {server} before changing its OS."), server=server.name)
+        )
     image = image_lock_for_use(project=project, image=image, use="change_os")
     previous = server.image_name
     server.image = image
@@ -270,9 +300,12 @@ def disk_create(
         image = image_lock_for_use(project=project, image=image, use="disk")
         minimum = max(minimum, image.min_disk_gb)
     if not minimum <= size_gb <= DATA_DISK_MAX_GB:
-        needs = f" (what {image.name} needs)" if image is not None else ""
+        if image is not None:
+            text = _("The disk size must be between {min} GB (what {image} needs) and {max} GB.")
+        else:
+            text = _("The disk size must be between {min} GB and {max} GB.")
         raise InputRefused(
-            f"The disk size must be between {minimum} GB{needs} and {DATA_DISK_MAX_GB} GB.",
+            format_lazy(text, min=minimum, image=image.name if image else "", max=DATA_DISK_MAX_GB),
             field="size_gb",
         )
     disk = Disk(

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from console.compute import services
@@ -41,9 +42,9 @@ from ims.models import Image, ImageBackup, ImageMember
 from ims.services import USE_IMAGE_TYPES, image_use_refusal, system_disk_min_gb
 
 FLAVOR_FAMILIES = {
-    "s3": "General computing",
-    "c6": "General computing-plus",
-    "m6": "Memory-optimized",
+    "s3": gettext_lazy("General computing"),
+    "c6": gettext_lazy("General computing-plus"),
+    "m6": gettext_lazy("Memory-optimized"),
 }
 DEFAULT_SYSTEM_DISK_GB = 40
 DEFAULT_DATA_DISK_GB = 100
@@ -160,7 +161,7 @@ def _flavor_rows() -> list[dict[str, Any]]:
             "name": name,
             "vcpus": vcpus,
             "memory": memory,
-            "family": FLAVOR_FAMILIES.get(name.split(".")[0], "General computing"),
+            "family": FLAVOR_FAMILIES.get(name.split(".")[0], FLAVOR_FAMILIES["s3"]),
         }
         for name, (vcpus, memory) in FLAVORS.items()
     ]
@@ -187,7 +188,7 @@ def _server_power(
     except ConsoleError as error:
         refuse(request, error)
     else:
-        messages.success(request, f"{server.name} {done}.")
+        messages.success(request, done % {"server": server.name})
     if not request.htmx:
         return redirect("compute:server_list")
     response = TemplateResponse(
@@ -201,14 +202,14 @@ def _server_power(
 @require_POST
 def server_stop(request: HtmxHttpRequest, server_id: object) -> HttpResponse:
     """Stop a running server (Change OS needs a stopped one)."""
-    return _server_power(request, server_id, services.server_stop, "is stopped")
+    return _server_power(request, server_id, services.server_stop, _("%(server)s is stopped."))
 
 
 @project_required
 @require_POST
 def server_start(request: HtmxHttpRequest, server_id: object) -> HttpResponse:
     """Start a stopped server."""
-    return _server_power(request, server_id, services.server_start, "is running")
+    return _server_power(request, server_id, services.server_start, _("%(server)s is running."))
 
 
 def _system_disk_context(image: Image | None, size: int | None) -> dict[str, Any]:
@@ -312,7 +313,11 @@ def server_change_os(request: HtmxHttpRequest, server_id: object) -> HttpRespons
             except ConsoleError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, f"The OS of {server.name} was changed to {image.name}.")
+                messages.success(
+                    request,
+                    _("The OS of %(server)s was changed to %(image)s.")
+                    % {"server": server.name, "image": image.name},
+                )
                 return finish(request, reverse("compute:server_list"))
         selected, tab = form["image"].value() or "", _posted_tab(request, form)
     else:
@@ -361,7 +366,7 @@ def _data_image_options(project: Project) -> list[dict[str, Any]]:
     """Usable data disk images, own and shared, each with why it cannot be used now."""
     return [
         {"group": label, **row}
-        for tab, label in (("private", "Private images"), ("shared", "Shared images"))
+        for tab, label in (("private", _("Private images")), ("shared", _("Shared images")))
         for row in picker_rows(project, tab, "disk")
     ]
 
@@ -382,7 +387,11 @@ def disk_create(request: HtmxHttpRequest) -> HttpResponse:
             except ConsoleError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, f"Disk {disk.name} ({disk.size_gb} GB) created.")
+                messages.success(
+                    request,
+                    _("Disk %(disk)s (%(size)s GB) created.")
+                    % {"disk": disk.name, "size": disk.size_gb},
+                )
                 return finish(request, reverse("compute:disk_list"))
     else:
         pre = _preselection(request, "disk")

@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from console.models import Project, Tenant
 
@@ -27,9 +28,9 @@ class Key(models.Model):
     """A KMS key: each project has a default key and may create custom keys."""
 
     class State(models.TextChoices):
-        ENABLED = "enabled", "Enabled"
-        DISABLED = "disabled", "Disabled"
-        PENDING_DELETION = "pending_deletion", "Pending deletion"
+        ENABLED = "enabled", _("Enabled")
+        DISABLED = "disabled", _("Disabled")
+        PENDING_DELETION = "pending_deletion", _("Pending deletion")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keys")
     key_id = models.UUIDField("key ID", default=uuid.uuid4, unique=True, editable=False)
@@ -63,10 +64,10 @@ class KeyGrant(models.Model):
     """A KMS grant letting another tenant use a custom key."""
 
     class Operation(models.TextChoices):
-        DECRYPT_DATAKEY = "decrypt-datakey", "Decrypt Data Key"
-        DESCRIBE_KEY = "describe-key", "Describe Key"
-        CREATE_DATAKEY = "create-datakey", "Create Data Key"
-        ENCRYPT_DATAKEY = "encrypt-datakey", "Encrypt Data Key"
+        DECRYPT_DATAKEY = "decrypt-datakey", _("Decrypt Data Key")
+        DESCRIBE_KEY = "describe-key", _("Describe Key")
+        CREATE_DATAKEY = "create-datakey", _("Create Data Key")
+        ENCRYPT_DATAKEY = "encrypt-datakey", _("Encrypt Data Key")
 
     REQUIRED_FOR_SHARING = frozenset({Operation.DECRYPT_DATAKEY, Operation.DESCRIBE_KEY})
 
@@ -90,10 +91,15 @@ class KeyGrant(models.Model):
         operations = set(self.operations or [])
         if unknown := operations - set(self.Operation.values):
             raise ValidationError(
-                {"operations": f"Unknown operations: {', '.join(sorted(unknown))}."}
+                {
+                    "operations": _("Unknown operations: %(operations)s.")
+                    % {"operations": ", ".join(sorted(unknown))}
+                }
             )
         if missing := self.REQUIRED_FOR_SHARING - operations:
-            labels = ", ".join(self.Operation(op).label for op in sorted(missing))
-            raise ValidationError({"operations": f"{labels} must be granted."})
+            labels = ", ".join(str(self.Operation(op).label) for op in sorted(missing))
+            raise ValidationError(
+                {"operations": _("%(operations)s must be granted.") % {"operations": labels}}
+            )
         if self.key_id and self.key.is_default:
-            raise ValidationError({"key": "A default key cannot be granted to another tenant."})
+            raise ValidationError({"key": _("A default key cannot be granted to another tenant.")})

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
 from console.errors import InputRefused
@@ -15,7 +17,7 @@ from console.kms.models import Key, KeyGrant
 from console.models import Project, Tenant, User
 from console.services import ensure_can_change
 
-KEY_ALIAS_RULE = (
+KEY_ALIAS_RULE = _(
     "1 to 255 characters: letters, digits, underscores (_), hyphens (-) and slashes (/)"
 )
 
@@ -26,7 +28,7 @@ KEY_ALIAS_RE = re.compile(r"\A[A-Za-z0-9_/-]{1,255}\Z")
 def _lock_key(project: Project, key: Key) -> Key:
     locked = Key.objects.for_project(project).select_for_update().filter(pk=key.pk).first()
     if locked is None:
-        raise InputRefused("The key does not exist; it may have been deleted.")
+        raise InputRefused(_("The key does not exist; it may have been deleted."))
     return locked
 
 
@@ -41,15 +43,22 @@ def key_create(*, actor: User, project: Project, alias: str, description: str = 
     """Create a custom key; its alias is unique in the project."""
     ensure_can_change(actor)
     if not KEY_ALIAS_RE.match(alias or ""):
-        raise InputRefused(f"Enter a valid alias: {KEY_ALIAS_RULE}.", field="alias")
+        raise InputRefused(
+            format_lazy(_("Enter a valid alias: {rule}."), rule=KEY_ALIAS_RULE), field="alias"
+        )
     if alias.lower().endswith("/default"):
-        raise InputRefused("An alias cannot end with /default: it is reserved.", field="alias")
+        raise InputRefused(_("An alias cannot end with /default: it is reserved."), field="alias")
     if len(description) > 255:
-        raise InputRefused("The description may have at most 255 characters.", field="description")
+        raise InputRefused(
+            _("The description may have at most 255 characters."), field="description"
+        )
     # Locking the project serializes key creation in it, so the alias check holds at commit.
     Project.objects.select_for_update().get(pk=project.pk)
     if Key.objects.for_project(project).filter(alias=alias).exists():
-        raise InputRefused(f"A key with the alias {alias} already exists.", field="alias")
+        raise InputRefused(
+            format_lazy(_("A key with the alias {alias} already exists."), alias=alias),
+            field="alias",
+        )
     key = Key.objects.create(project=project, alias=alias, description=description)
     note(
         resource_id=key.key_id,
@@ -76,32 +85,49 @@ def key_grant_create(
     ensure_can_change(actor)
     key = _lock_key(project, key)
     if key.is_default:
-        raise InputRefused("A default key cannot be granted to another tenant.")
+        raise InputRefused(_("A default key cannot be granted to another tenant."))
     if key.state == Key.State.PENDING_DELETION:
-        raise InputRefused(f"{key.alias} is scheduled for deletion: cancel the deletion first.")
+        raise InputRefused(
+            format_lazy(
+                _("{alias} is scheduled for deletion: cancel the deletion first."), alias=key.alias
+            )
+        )
     account_id = (grantee_account_id or "").strip().lower()
     if not HEX32_RE.match(account_id):
         raise InputRefused(
-            "Enter the tenant's account ID: 32 hexadecimal characters, as shown on the "
-            "recipient's My Credentials page.",
+            _(
+                "Enter the tenant's account ID: 32 hexadecimal characters, as shown on the "
+                "recipient's My Credentials page."
+            ),
             field="grantee_account_id",
         )
     grantee = Tenant.objects.filter(account_id=account_id).first()
     if grantee is None:
         raise InputRefused(
-            f"No account with the ID {account_id} exists. Ask the recipient for the Account "
-            "ID on their My Credentials page.",
+            format_lazy(
+                _(
+                    "No account with the ID {account} exists. Ask the recipient for the Account "
+                    "ID on their My Credentials page."
+                ),
+                account=account_id,
+            ),
             field="grantee_account_id",
         )
     if grantee.pk == project.tenant_id:
         raise InputRefused(
-            "This is your own account: a key needs no grant for its own account.",
+            _("This is your own account: a key needs no grant for its own account."),
             field="grantee_account_id",
         )
     if KeyGrant.objects.select_for_update().filter(key=key, grantee=grantee).exists():
         raise InputRefused(
-            f"The account {account_id} already has a grant on {key.alias}. Revoke it first "
-            "to grant other operations.",
+            format_lazy(
+                _(
+                    "The account {account} already has a grant on {alias}. Revoke it first "
+                    "to grant other operations."
+                ),
+                account=account_id,
+                alias=key.alias,
+            ),
             field="grantee_account_id",
         )
     grant = KeyGrant(key=key, grantee=grantee, operations=sorted(set(operations)))
@@ -132,7 +158,7 @@ def key_grant_create(
 def key_grant_revoke(*, actor: User, project: Project, grant: KeyGrant) -> None:
     """Revoke a grant; encrypted images shared with that tenant become unavailable (D10)."""
     ensure_can_change(actor)
-    gone = InputRefused("The grant does not exist; it may have been revoked already.")
+    gone = InputRefused(_("The grant does not exist; it may have been revoked already."))
     found = KeyGrant.objects.filter(pk=grant.pk, key__project=project).values("key").first()
     if found is None:
         raise gone
@@ -187,14 +213,29 @@ def key_set_state(*, actor: User, project: Project, key: Key, state: str) -> Key
     ensure_can_change(actor)
     key = _lock_key(project, key)
     if key.is_default:
-        raise InputRefused("A default key cannot be disabled or deleted.")
+        raise InputRefused(_("A default key cannot be disabled or deleted."))
     operation = KEY_TRANSITIONS.get((key.state, state))
     if operation is None:
         if state == key.state:
-            raise InputRefused(f"{key.alias} is already {key.get_state_display().lower()}.")
+            raise InputRefused(
+                format_lazy(
+                    _("{alias} is already {state}."),
+                    alias=key.alias,
+                    state=key.get_state_display().lower(),
+                )
+            )
         if key.state == Key.State.PENDING_DELETION:
-            raise InputRefused(f"{key.alias} is scheduled for deletion: cancel the deletion first.")
-        raise InputRefused(f"{key.alias} cannot change to the state {state}.")
+            raise InputRefused(
+                format_lazy(
+                    _("{alias} is scheduled for deletion: cancel the deletion first."),
+                    alias=key.alias,
+                )
+            )
+        raise InputRefused(
+            format_lazy(
+                _("{alias} cannot change to the state {state}."), alias=key.alias, state=state
+            )
+        )
     key.state = state
     key.save(update_fields=["state"])
     note(

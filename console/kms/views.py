@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from console.decorators import project_required
@@ -28,21 +30,30 @@ from console.kms.models import Key, KeyGrant
 # The confirmation each state change asks for: (title, button, button class, explanation).
 STATE_ACTIONS = {
     Key.State.DISABLED: (
-        "Disable Key",
-        "Disable",
+        gettext_lazy("Disable Key"),
+        gettext_lazy("Disable"),
         "btn-danger",
-        "Data encrypted with the key cannot be decrypted while it is disabled. Images "
-        "encrypted with it, including images you shared, become unavailable until you "
-        "enable it again.",
+        gettext_lazy(
+            "Data encrypted with the key cannot be decrypted while it is disabled. Images "
+            "encrypted with it, including images you shared, become unavailable until you "
+            "enable it again."
+        ),
     ),
-    Key.State.ENABLED: ("Enable Key", "Enable", "btn-primary", "The key can be used again."),
+    Key.State.ENABLED: (
+        gettext_lazy("Enable Key"),
+        gettext_lazy("Enable"),
+        "btn-primary",
+        gettext_lazy("The key can be used again."),
+    ),
     Key.State.PENDING_DELETION: (
-        "Schedule Key Deletion",
-        "Schedule Deletion",
+        gettext_lazy("Schedule Key Deletion"),
+        gettext_lazy("Schedule Deletion"),
         "btn-danger",
-        "The key is deleted when the waiting period ends, and data encrypted with it can "
-        "never be decrypted again. Images encrypted with it become unavailable at once. You "
-        "can cancel the deletion until then.",
+        gettext_lazy(
+            "The key is deleted when the waiting period ends, and data encrypted with it can "
+            "never be decrypted again. Images encrypted with it become unavailable at once. You "
+            "can cancel the deletion until then."
+        ),
     ),
 }
 
@@ -75,7 +86,7 @@ def key_create(request: HtmxHttpRequest) -> HttpResponse:
         except ConsoleError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Key {key.alias} created.")
+            messages.success(request, _("Key %(alias)s created.") % {"alias": key.alias})
             return dialog_done(
                 request,
                 fallback_url=reverse("kms:key_detail", args=[key.key_id]),
@@ -137,15 +148,16 @@ def key_state(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
     form = KeyStateForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         if request.method == "GET":
-            raise Http404("Unknown key state.")
-        messages.error(request, "Choose a valid key state.")
+            raise Http404(_("Unknown key state."))
+        messages.error(request, _("Choose a valid key state."))
         return _key_refreshed(request, key.key_id)
     state = form.cleaned_data["state"]
     if request.method == "GET":
         title, button, button_class, explanation = STATE_ACTIONS[state]
         if key.state == Key.State.PENDING_DELETION and state == Key.State.DISABLED:
-            title, button, button_class = "Cancel Key Deletion", "Cancel Deletion", "btn-primary"
-            explanation = "The key is kept and left disabled; enable it to use it again."
+            title, button = _("Cancel Key Deletion"), _("Cancel Deletion")
+            button_class = "btn-primary"
+            explanation = _("The key is kept and left disabled; enable it to use it again.")
         context = {
             "key": key,
             "state": state,
@@ -167,7 +179,11 @@ def key_state(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
     except ConsoleError as error:
         refuse(request, error)
     else:
-        messages.success(request, f"Key {key.alias} is now {key.get_state_display().lower()}.")
+        messages.success(
+            request,
+            _("Key %(alias)s is now %(state)s.")
+            % {"alias": key.alias, "state": key.get_state_display().lower()},
+        )
     return _key_refreshed(request, key.key_id)
 
 
@@ -190,7 +206,9 @@ def key_grant_create(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(
-                request, f"Grant created for account {grant.grantee.account_id} on {key.alias}."
+                request,
+                _("Grant created for account %(account)s on %(alias)s.")
+                % {"account": grant.grantee.account_id, "alias": key.alias},
             )
             return _key_refreshed(request, key.key_id)
     return render_dialog(
@@ -220,6 +238,8 @@ def key_grant_revoke(request: HtmxHttpRequest, key_id: object, grant_id: object)
         refuse(request, error)
     else:
         messages.success(
-            request, f"Grant for account {grant.grantee.account_id} on {key.alias} revoked."
+            request,
+            _("Grant for account %(account)s on %(alias)s revoked.")
+            % {"account": grant.grantee.account_id, "alias": key.alias},
         )
     return _key_refreshed(request, key.key_id)

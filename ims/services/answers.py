@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
 from console.errors import ImsError
@@ -41,7 +42,7 @@ def _lock_members(project: Project, member_ids: Iterable[int] | None) -> list[Im
     # A consistent lock order keeps two batches over the same rows from deadlocking.
     locked = list(members.order_by("pk"))
     if member_ids is not None and len(locked) != len(ids):
-        raise ImsError("IMG.0144", "It may have been deleted or no longer be shared with you.")
+        raise ImsError("IMG.0144", _("It may have been deleted or no longer be shared with you."))
     return locked
 
 
@@ -127,12 +128,12 @@ def shares_accept(
     full_ecs = [m for m in todo if m.image.image_type == Image.ImageType.FULL_ECS]
     if full_ecs:
         if vault is None:
-            raise ImsError("IMG.0184", "Select a cloud server backup vault for full-ECS images.")
+            raise ImsError("IMG.0184", _("Select a cloud server backup vault for full-ECS images."))
         if vault.project_id != project.pk:
-            raise ImsError("IMG.0184", "The vault does not belong to this project.")
+            raise ImsError("IMG.0184", _("The vault does not belong to this project."))
         locked = Vault.objects.select_for_update().filter(pk=vault.pk).first()
         if locked is None:
-            raise ImsError("IMG.0184", "The vault no longer exists.")
+            raise ImsError("IMG.0184", _("The vault no longer exists."))
         if refusal := vault_services.vault_refusal(
             locked, required_gb=full_ecs_required_gb(full_ecs)
         ):

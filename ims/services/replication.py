@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from console.audit.services import audited, note
 from console.errors import InputRefused
 from console.kms.models import Key
@@ -12,7 +15,7 @@ from console.services import ensure_can_change
 from ims.models import Image
 from ims.services.use import image_lock_for_use
 
-IMAGE_NAME_RULE = (
+IMAGE_NAME_RULE = _(
     "1 to 128 characters: letters, digits, spaces, underscores (_), hyphens (-) and periods "
     "(.), not starting or ending with a space"
 )
@@ -43,33 +46,47 @@ def image_replicate(
     """
     ensure_can_change(actor)
     if not IMAGE_NAME_RE.match(name or ""):
-        raise InputRefused(f"Enter a valid image name: {IMAGE_NAME_RULE}.", field="name")
+        raise InputRefused(
+            format_lazy(_("Enter a valid image name: {rule}."), rule=IMAGE_NAME_RULE), field="name"
+        )
     if len(description or "") > 1024:
-        raise InputRefused("The description may have at most 1024 characters.", field="description")
+        raise InputRefused(
+            _("The description may have at most 1024 characters."), field="description"
+        )
     source = image_lock_for_use(project=project, image=image, use="replicate")
     key = None
     if source.encrypted:
         if kms_key is None:
             raise InputRefused(
-                f"{source.name} is encrypted: select a KMS key of your own for the copy.",
+                format_lazy(
+                    _("{image} is encrypted: select a KMS key of your own for the copy."),
+                    image=source.name,
+                ),
                 field="kms_key",
             )
         key = Key.objects.for_project(project).select_for_update().filter(pk=kms_key.pk).first()
         if key is None:
-            raise InputRefused("The KMS key does not belong to this project.", field="kms_key")
+            raise InputRefused(_("The KMS key does not belong to this project."), field="kms_key")
         if key.is_default:
             raise InputRefused(
-                "Select one of your custom keys: the default key cannot encrypt the copy.",
+                _("Select one of your custom keys: the default key cannot encrypt the copy."),
                 field="kms_key",
             )
         if key.state != Key.State.ENABLED:
             raise InputRefused(
-                f"{key.alias} is {key.get_state_display().lower()}: select an enabled key.",
+                format_lazy(
+                    _("{key} is {state}: select an enabled key."),
+                    key=key.alias,
+                    state=key.get_state_display().lower(),
+                ),
                 field="kms_key",
             )
     elif kms_key is not None:
         raise InputRefused(
-            f"{source.name} is not encrypted, so its copy is not encrypted either.",
+            format_lazy(
+                _("{image} is not encrypted, so its copy is not encrypted either."),
+                image=source.name,
+            ),
             field="kms_key",
         )
     copy = Image(

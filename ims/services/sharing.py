@@ -8,9 +8,12 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from console.audit.models import Message
+from console.audit.notifications import notification, stored_text
 from console.audit.services import audited, messages_send, note
 from console.errors import (
     ConsoleError,
@@ -63,25 +66,34 @@ def image_share_refusal(image: Image, project: Project | None = None) -> ImsErro
     if project is not None and image.owner_id != project.pk:
         return ImsError("IMG.0047")
     if image.image_type == Image.ImageType.ISO:
-        return ImsError("IMG.0046", "ISO images cannot be shared.")
+        return ImsError("IMG.0046", _("ISO images cannot be shared."))
     if image.status != Image.Status.ACTIVE:
         return ImsError(
             "IMG.0046",
-            f"Its status is {image.get_status_display()}; only images in Normal status "
-            "can be shared.",
+            format_lazy(
+                _("Its status is {status}; only images in Normal status can be shared."),
+                status=image.get_status_display(),
+            ),
         )
     if image.kms_key_id:
         key = image.kms_key
         if key.is_default:
             return ImsError(
                 "IMG.0098",
-                "It is encrypted with the default key, which cannot be granted to other "
-                "tenants. Replicate it to an unencrypted image or one encrypted with a custom "
-                "key, then share that.",
+                _(
+                    "It is encrypted with the default key, which cannot be granted to other "
+                    "tenants. Replicate it to an unencrypted image or one encrypted with a custom "
+                    "key, then share that."
+                ),
             )
         if not key.usable:
             return ImsError(
-                "IMG.0046", f"Its KMS key {key.alias} is {key.get_state_display().lower()}."
+                "IMG.0046",
+                format_lazy(
+                    _("Its KMS key {key} is {state}."),
+                    key=key.alias,
+                    state=key.get_state_display().lower(),
+                ),
             )
     if (
         image.image_type == Image.ImageType.FULL_ECS
@@ -89,8 +101,13 @@ def image_share_refusal(image: Image, project: Project | None = None) -> ImsErro
     ):
         return ImsError(
             "IMG.0135",
-            f"It was created from a {image.get_full_ecs_source_display()}; only full-ECS "
-            "images created from CBR backups can be shared.",
+            format_lazy(
+                _(
+                    "It was created from a {source}; only full-ECS images created from CBR "
+                    "backups can be shared."
+                ),
+                source=image.get_full_ecs_source_display(),
+            ),
         )
     return None
 
@@ -108,23 +125,37 @@ def _grants_for_sharing(images: list[Image], tenant_ids: set[int]) -> set[tuple[
     }
 
 
-def _share_message(sharer: Project, target: Project, shared: list[Image]) -> Message:
-    """The notification a recipient project gets for the images just shared with it."""
-    count = len(shared)
-    names = ", ".join(sorted(image.name for image in shared))
+SHARED_KIND = "ims.images-shared"
+
+
+@notification(SHARED_KIND)
+def _shared_text(params: dict[str, Any]) -> tuple[str, str]:
+    count = params["count"]
     title = ngettext(
         "%(tenant)s shared %(count)d image with you",
         "%(tenant)s shared %(count)d images with you",
         count,
-    ) % {"tenant": sharer.tenant.name, "count": count}
+    ) % {"tenant": params["tenant"], "count": count}
     body = ngettext(
         "Image: %(names)s. To use it, accept it on the Images Shared with Me tab of the "
         "Image Management Service in %(region)s.",
         "Images: %(names)s. To use them, accept them on the Images Shared with Me tab of the "
         "Image Management Service in %(region)s.",
         count,
-    ) % {"names": names, "region": sharer.region.name}
-    return Message(project=target, title=title, body=body)
+    ) % {"names": params["names"], "region": params["region"]}
+    return title, body
+
+
+def _share_message(sharer: Project, target: Project, shared: list[Image]) -> Message:
+    """The notification a recipient project gets for the images just shared with it."""
+    params = {
+        "tenant": sharer.tenant.name,
+        "count": len(shared),
+        "names": ", ".join(sorted(image.name for image in shared)),
+        "region": sharer.region.name,
+    }
+    title, body = stored_text(SHARED_KIND, params)
+    return Message(project=target, title=title, body=body, kind=SHARED_KIND, params=params)
 
 
 def _share_resource(kw: dict[str, Any]) -> tuple[object, str]:
@@ -146,11 +177,14 @@ def image_share(
     ensure_can_change(actor)
     ids = normalize_project_ids(project_ids)
     if not ids:
-        raise ConsoleError("Enter one or more project IDs.")
+        raise ConsoleError(_("Enter one or more project IDs."))
     if len(ids) > MAX_PROJECT_IDS_PER_SHARE:
         raise ConsoleError(
-            f"Enter at most {MAX_PROJECT_IDS_PER_SHARE} project IDs at a time; "
-            f"{len(ids)} were entered."
+            format_lazy(
+                _("Enter at most {max} project IDs at a time; {count} were entered."),
+                max=MAX_PROJECT_IDS_PER_SHARE,
+                count=len(ids),
+            )
         )
     image_pks = list(dict.fromkeys(image.pk for image in images))
     if not image_pks:
@@ -171,7 +205,7 @@ def image_share(
     shareable: list[Image] = []
     for image in locked:
         if refusal := image_share_refusal(image, project):
-            problems.append(ShareProblem(refusal, f"Image {image.name}"))
+            problems.append(ShareProblem(refusal, format_lazy(_("Image {name}"), name=image.name)))
         else:
             shareable.append(image)
 
@@ -183,11 +217,11 @@ def image_share(
     }
     recipients: list[Project] = []
     for pid in ids:
-        subject = f"Project ID {_shown_id(pid)}"
+        subject = format_lazy(_("Project ID {id}"), id=_shown_id(pid))
         target = found.get(pid)
         if not HEX32_RE.match(pid):
             error = ImsError(
-                "IMG.0067", "A project ID has 32 characters: digits 0-9 and letters a-f."
+                "IMG.0067", _("A project ID has 32 characters: digits 0-9 and letters a-f.")
             )
         elif target is None or target.region_id != project.region_id:
             # A project of another region is reported exactly like a missing one (D1).
@@ -206,12 +240,22 @@ def image_share(
             if (image.kms_key_id, target.tenant_id) not in granted:
                 error = ImsError(
                     "IMG.0099",
-                    f"Image {image.name} is encrypted with KMS key {image.kms_key.alias}, "
-                    "which is not granted to this project's account (Decrypt Data Key and "
-                    "Describe Key are required).",
+                    format_lazy(
+                        _(
+                            "Image {image} is encrypted with KMS key {key}, which is not granted "
+                            "to this project's account (Decrypt Data Key and Describe Key are "
+                            "required)."
+                        ),
+                        image=image.name,
+                        key=image.kms_key.alias,
+                    ),
                 )
                 problems.append(
-                    ShareProblem(error, f"Project ID {target.project_id}", target.project_id)
+                    ShareProblem(
+                        error,
+                        format_lazy(_("Project ID {id}"), id=target.project_id),
+                        target.project_id,
+                    )
                 )
 
     members = list(ImageMember.objects.select_for_update().filter(image__in=locked).order_by("pk"))
@@ -223,13 +267,21 @@ def image_share(
         total = len(current[image.pk]) + len(new)
         if total > image.max_members:
             full_ecs = image.image_type == Image.ImageType.FULL_ECS
-            kind = "a full-ECS image" if full_ecs else "a system or data disk image"
+            if full_ecs:
+                text = _(
+                    "The recipient limit would be exceeded: a full-ECS image can be shared with "
+                    "at most {max} projects. It has {has} and this submission would add {add}."
+                )
+            else:
+                text = _(
+                    "The recipient limit would be exceeded: a system or data disk image can be "
+                    "shared with at most {max} projects. It has {has} and this submission would "
+                    "add {add}."
+                )
             error = ConsoleError(
-                f"The recipient limit would be exceeded: {kind} can be shared with at most "
-                f"{image.max_members} projects. It has {len(current[image.pk])} and this "
-                f"submission would add {len(new)}."
+                format_lazy(text, max=image.max_members, has=len(current[image.pk]), add=len(new))
             )
-            problems.append(ShareProblem(error, f"Image {image.name}"))
+            problems.append(ShareProblem(error, format_lazy(_("Image {name}"), name=image.name)))
     if problems:
         raise ShareRefused(problems)
 
@@ -317,7 +369,7 @@ def image_members_delete(
     locked = _lock_own_image(project, image, code="IMG.0047")
     ids = normalize_project_ids(project_ids)
     if not ids:
-        raise ConsoleError("Select at least one project to stop sharing with.")
+        raise ConsoleError(_("Select at least one project to stop sharing with."))
     members = list(
         ImageMember.objects.select_for_update(of=("self",))
         .select_related("project")
@@ -327,8 +379,11 @@ def image_members_delete(
     missing = set(ids) - {m.project.project_id for m in members}
     if missing:
         raise ConsoleError(
-            f"Image {locked.name} is not shared with {', '.join(sorted(missing))}. "
-            "Nothing was changed."
+            format_lazy(
+                _("Image {image} is not shared with {projects}. Nothing was changed."),
+                image=locked.name,
+                projects=", ".join(sorted(missing)),
+            )
         )
     released = dict(
         MemberBackup.objects.filter(member__in=members)

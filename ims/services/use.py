@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from console.errors import ConsoleError, ImsError, InputRefused
 from console.kms.models import Key, KeyGrant
 from console.models import Project
@@ -16,11 +19,19 @@ USE_IMAGE_TYPES = {
 }
 
 
+# The image type with its article, as the refusals name it.
+IMAGE_KINDS = {
+    Image.ImageType.SYSTEM: _("an ECS system disk image"),
+    Image.ImageType.DATA: _("an ECS data disk image"),
+    Image.ImageType.FULL_ECS: _("a Full-ECS image"),
+    Image.ImageType.ISO: _("an ISO image"),
+}
+
 WRONG_TYPE = {
-    "server": "Servers are created from system disk and full-ECS images; {image} is {kind}.",
-    "change_os": "Change OS needs a system disk image; {image} is {kind}.",
-    "disk": "Data disks are created from data disk images; {image} is {kind}.",
-    "replicate": "Only system disk and data disk images can be replicated; {image} is {kind}.",
+    "server": _("Servers are created from system disk and full-ECS images; {image} is {kind}."),
+    "change_os": _("Change OS needs a system disk image; {image} is {kind}."),
+    "disk": _("Data disks are created from data disk images; {image} is {kind}."),
+    "replicate": _("Only system disk and data disk images can be replicated; {image} is {kind}."),
 }
 
 
@@ -40,29 +51,34 @@ def image_use_refusal(
             return ImsError("IMG.0144")
         if use == "replicate":
             return InputRefused(
-                f"{image.name} is a public image: it is already available in every project."
+                format_lazy(
+                    _("{image} is a public image: it is already available in every project."),
+                    image=image.name,
+                )
             )
     elif image.owner_id != project.pk:
         if member_status is None:
-            return ImsError("IMG.0144", "It is not shared with this project.")
+            return ImsError("IMG.0144", _("It is not shared with this project."))
         if member_status != ImageMember.Status.ACCEPTED:
             code = "IMG.0196" if use == "replicate" else "IMG.0046"
-            where = (
-                "accept it in the banner of the Images Shared with Me tab"
-                if member_status == ImageMember.Status.PENDING
-                else "accept it again under Rejected Images"
-            )
-            return ImsError(
-                code, f"{image.name} is {ImageMember.Status(member_status).label.lower()}: {where}."
-            )
+            if member_status == ImageMember.Status.PENDING:
+                text = _(
+                    "{image} is pending: accept it in the banner of the Images Shared with Me tab."
+                )
+            else:
+                text = _("{image} is rejected: accept it again under Rejected Images.")
+            return ImsError(code, format_lazy(text, image=image.name))
     if image.image_type not in USE_IMAGE_TYPES[use]:
-        kind = image.get_image_type_display()
-        article = "an" if kind[0] in "AEIOU" else "a"
-        return InputRefused(WRONG_TYPE[use].format(image=image.name, kind=f"{article} {kind}"))
+        kind = IMAGE_KINDS.get(image.image_type, image.get_image_type_display())
+        return InputRefused(format_lazy(WRONG_TYPE[use], image=image.name, kind=kind))
     if use == "replicate" and image.min_disk_gb > Image.MAX_REPLICATION_GB:
         return InputRefused(
-            f"The image size must be less than {Image.MAX_REPLICATION_GB} GB; "
-            f"{image.name} has {image.min_disk_gb} GB."
+            format_lazy(
+                _("The image size must be less than {max} GB; {image} has {size} GB."),
+                max=Image.MAX_REPLICATION_GB,
+                image=image.name,
+                size=image.min_disk_gb,
+            )
         )
     if detail := image.unavailable_reason(project.tenant_id, key_granted=key_granted):
         return ImsError("IMG.0046", detail)
@@ -76,7 +92,7 @@ def image_lock_for_use(*, project: Project, image: Image, use: str) -> Image:
     # select_for_update cannot follow nullable joins on PostgreSQL: load the rows apart.
     locked = Image.objects.select_for_update().filter(pk=image.pk).first()
     if locked is None:
-        raise ImsError("IMG.0144", "It may have been deleted.")
+        raise ImsError("IMG.0144", _("It may have been deleted."))
     if locked.owner_id is not None:
         locked.owner = Project.objects.get(pk=locked.owner_id)
     member_status = None

@@ -134,10 +134,15 @@ def _share_summary(result: ShareResult) -> tuple[str, str]:
     already = ""
     if result.already_shared:
         pairs = ", ".join(
-            f"{m.image.name} with {m.project.project_id} ({m.get_status_display().lower()})"
+            _("%(image)s with %(project)s (%(status)s)")
+            % {
+                "image": m.image.name,
+                "project": m.project.project_id,
+                "status": m.get_status_display().lower(),
+            }
             for m in result.already_shared
         )
-        already = f"Already shared, unchanged: {pairs}."
+        already = _("Already shared, unchanged: %(pairs)s.") % {"pairs": pairs}
     return done, already
 
 
@@ -189,7 +194,9 @@ def _stop_sharing(
         refuse(request, error, form)
         return None
     ids = ", ".join(m.project.project_id for m in deleted)
-    messages.success(request, f"Stopped sharing {image.name} with {ids}.")
+    messages.success(
+        request, _("Stopped sharing %(image)s with %(ids)s.") % {"image": image.name, "ids": ids}
+    )
     return deleted
 
 
@@ -203,7 +210,7 @@ def image_share(request: HtmxHttpRequest) -> HttpResponse:
     if selection.is_valid():
         images = list(selection.cleaned_data["image"])
     elif selection.names_foreign_image():
-        raise Http404("No such image.")
+        raise Http404(_("No such image."))
     else:
         images = []
     single = images[0] if len(images) == 1 else None
@@ -226,7 +233,7 @@ def image_share(request: HtmxHttpRequest) -> HttpResponse:
                 if _stop_sharing(request, stop_form, single) is not None:
                     return dialog_done(request, event="members-deleted", fallback_url=done_url)
             elif stop_form.names_foreign_recipient():
-                raise Http404("No such recipient.")
+                raise Http404(_("No such recipient."))
     refusals = [(image, image_share_refusal(image, request.project)) for image in images]
     context = {
         "section": "ims",
@@ -314,7 +321,7 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
                     fallback_url=reverse("ims:image_detail", args=[image.pk]),
                 )
         elif form.names_foreign_recipient():
-            raise Http404("No such recipient.")
+            raise Http404(_("No such recipient."))
     else:
         # Delete on a row names one recipient; Delete All names none and means everyone.
         query = QueryDict(mutable=True)
@@ -324,7 +331,7 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
         )
         form = RecipientSelectionForm(query, members=members)
         if not form.is_valid() and form.names_foreign_recipient():
-            raise Http404("No such recipient.")
+            raise Http404(_("No such recipient."))
     chosen = set(form.cleaned_data.get("recipients", [])) if form.is_bound else set()
     context = {
         "section": "ims",

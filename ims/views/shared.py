@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -109,10 +110,10 @@ def _selected_members(project: Project, selection: MemberSelectionForm) -> list[
     # An ID beyond the key's range names no share; SQLite would fail on it instead (a 500).
     low, high = connection.ops.integer_field_range(ImageMember._meta.pk.get_internal_type())
     if any(not low <= pk <= high for pk in ids):
-        raise Http404("No such shared image.")
+        raise Http404(_("No such shared image."))
     members = list(queryset.filter(pk__in=ids).order_by("-created", "-pk"))
     if len(members) != len(ids):
-        raise Http404("No such shared image.")
+        raise Http404(_("No such shared image."))
     return members
 
 
@@ -202,7 +203,7 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
     if not selection.is_valid():
         if request.method == "GET":
             return redirect("ims:shared_images")
-        messages.error(request, " ".join(selection.non_field_errors()) or "Invalid selection.")
+        messages.error(request, " ".join(selection.non_field_errors()) or _("Invalid selection."))
         return _refreshed(request)
     members = _selected_members(request.project, selection)
     vault_id = selection.cleaned_data.get("vault")
@@ -223,14 +224,15 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
             return _accept_dialog(request, context)
         return _refuse(request, error)
     if answer.changed:
-        stored = (
-            f" Backups stored in {vault.name}."
-            if vault and any(m.vault for m in answer.changed)
-            else ""
-        )
-        messages.success(request, f"{_count(len(answer.changed))} accepted.{stored}")
+        count = len(answer.changed)
+        done = ngettext("%(count)d image accepted.", "%(count)d images accepted.", count) % {
+            "count": count
+        }
+        if vault and any(m.vault for m in answer.changed):
+            done += " " + _("Backups stored in %(vault)s.") % {"vault": vault.name}
+        messages.success(request, done)
     else:
-        messages.info(request, "The selected images were already accepted.")
+        messages.info(request, _("The selected images were already accepted."))
     return _refreshed(request)
 
 
@@ -242,7 +244,7 @@ def share_reject(request: HtmxHttpRequest) -> HttpResponse:
     if not selection.is_valid() or selection.cleaned_data.get("all"):
         if request.method == "GET":
             return redirect("ims:shared_images")
-        messages.error(request, "Select at least one image.")
+        messages.error(request, _("Select at least one image."))
         return _refreshed(request)
     members = _selected_members(request.project, selection)
     if request.method == "GET":
@@ -255,7 +257,12 @@ def share_reject(request: HtmxHttpRequest) -> HttpResponse:
     except ConsoleError as error:
         return _refuse(request, error)
     if answer.changed:
-        messages.success(request, f"{_count(len(answer.changed))} rejected.")
+        count = len(answer.changed)
+        messages.success(
+            request,
+            ngettext("%(count)d image rejected.", "%(count)d images rejected.", count)
+            % {"count": count},
+        )
     else:
-        messages.info(request, "The selected images were already rejected.")
+        messages.info(request, _("The selected images were already rejected."))
     return _refreshed(request)

@@ -19,7 +19,12 @@ LOGIN_URL = reverse("console:login")
 IMAGES_URL = reverse("ims:shared_images")
 PUBLIC_PAGES = {"console:login"}
 # Console pages that send somewhere else rather than render (checked on their own below).
-REDIRECTING_PAGES = {"console:home", "console:logout", "console:region_switch"}
+REDIRECTING_PAGES = {
+    "console:home",
+    "console:logout",
+    "console:region_switch",
+    "console:preferences",
+}
 
 
 def console_page_names() -> list[str]:

@@ -8,11 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from console.audit.models import Message, Trace
+from console.audit.notifications import stored_text
 from console.compute.models import Disk, Server
 from console.ids import stable_hex32
 from console.kms.models import Key, KeyGrant
 from console.models import Project, Region, Tenant, User
 from ims.models import Image, ImageBackup, ImageMember
+from ims.services.sharing import SHARED_KIND
 from vaults.models import Vault
 
 PASSWORD = "console-demo"
@@ -137,7 +139,7 @@ class Command(BaseCommand):
         )
 
         alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
-        created_de = 0
+        created_de, de_names = 0, []
         for status, names in BETA_DE_SHARES.items():
             for name in names:
                 member, created = ImageMember.objects.get_or_create(
@@ -145,22 +147,27 @@ class Command(BaseCommand):
                 )
                 if created:
                     self._trace_history(member, sharer=alice, recipient=bob)
-                created_de += created and status == ImageMember.Status.PENDING
+                if created and status == ImageMember.Status.PENDING:
+                    created_de += 1
+                    de_names.append(name)
         member, created_nl = ImageMember.objects.get_or_create(image=nl_centos, project=beta_nl)
         if created_nl:
             self._trace_history(member, sharer=alice, recipient=bob)
-        if created_de:
-            Message.objects.create(
-                project=beta_de,
-                title=f"Acme Images shared {created_de} images with you",
-                body="Accept or reject them on the Images Shared with Me tab.",
-            )
-        if created_nl:
-            Message.objects.create(
-                project=beta_nl,
-                title="Acme Images shared 1 image with you",
-                body="Accept or reject it on the Images Shared with Me tab.",
-            )
+        for target, count, images in (
+            (beta_de, created_de, de_names),
+            (beta_nl, int(created_nl), [nl_centos.name]),
+        ):
+            if count:
+                params = {
+                    "tenant": "Acme Images",
+                    "count": count,
+                    "names": ", ".join(sorted(images)),
+                    "region": target.region.name,
+                }
+                title, body = stored_text(SHARED_KIND, params)
+                Message.objects.create(
+                    project=target, title=title, body=body, kind=SHARED_KIND, params=params
+                )
 
         for name, resource_type, protection_type, capacity in BETA_DE_VAULTS:
             Vault.objects.get_or_create(
