@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // CSS folds the header into a menu only when this script runs to open it again.
+  document.documentElement.classList.add("js");
+
+  // Texts of the notices this script shows, rendered by the page in the user's language.
+  function text(name, fallback) {
+    var value = document.body && document.body.getAttribute("data-msg-" + name);
+    return value || fallback;
+  }
+
   // Back and Forward reload the page instead of restoring htmx's snapshot of it, which would
   // show lists and messages as they were before later accepts, rejects and shares.
   if (window.htmx) {
@@ -59,14 +68,25 @@
       if (target) { target.showModal(); }
       return;
     }
+    var toggle = event.target.closest("[data-topbar-toggle]");
+    if (toggle) {
+      var bar = toggle.closest(".topbar");
+      var open = !bar.classList.contains("is-open");
+      bar.classList.toggle("is-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
-      var text = copy.getAttribute("data-copy");
-      var done = function () { copy.textContent = "Copied"; setTimeout(function () { copy.textContent = "Copy"; }, 1500); };
-      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, done); }
+      var value = copy.getAttribute("data-copy");
+      var done = function () {
+        copy.textContent = text("copied", "Copied");
+        setTimeout(function () { copy.textContent = text("copy", "Copy"); }, 1500);
+      };
+      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(value).then(done, done); }
       else {
         var area = document.createElement("textarea");
-        area.value = text; document.body.appendChild(area); area.select();
+        area.value = value; document.body.appendChild(area); area.select();
         try { document.execCommand("copy"); } catch (e) { /* nothing to do */ }
         area.remove(); done();
       }
@@ -99,30 +119,76 @@
   document.addEventListener("htmx:beforeRequest", function () { progress(1); });
   document.addEventListener("htmx:afterRequest", function () { progress(-1); });
 
-  // htmx drops error responses; say that the action failed instead of doing nothing.
-  document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr.status;
-    var text = status === 404
-      ? "The resource no longer exists or belongs to another project. Reload the page."
-      : status === 403 ? "You are not allowed to perform this action."
-      : "The request failed (HTTP " + status + "). Nothing was changed.";
-    var box = document.getElementById("messages");
+  // htmx drops error responses and failed sends; say that the action failed instead of
+  // doing nothing. Shown in the open dialog when there is one, else above the page.
+  function notify(message, kind) {
+    var dialog = document.querySelector("dialog[open]");
+    var box = dialog ? dialog.querySelector(".dialog-body") : document.getElementById("messages");
     if (!box) { return; }
+    var old = box.querySelector("[data-request-notice]");
+    if (old) { old.remove(); }
     var alert = document.createElement("div");
-    alert.className = "alert alert-error";
+    alert.className = "alert alert-error" + (kind ? " notice-" + kind : "");
     alert.setAttribute("role", "alert");
+    alert.setAttribute("data-request-notice", "");
     var span = document.createElement("span");
-    span.textContent = text;
+    span.textContent = message;
     var close = document.createElement("button");
     close.type = "button"; close.className = "alert-close"; close.setAttribute("data-dismiss", "");
-    close.setAttribute("aria-label", "Dismiss"); close.textContent = "\u00d7";
-    alert.appendChild(span); alert.appendChild(close); box.appendChild(alert);
+    close.setAttribute("aria-label", text("dismiss", "Dismiss")); close.textContent = "\u00d7";
+    alert.appendChild(span); alert.appendChild(close);
+    if (dialog) { box.insertBefore(alert, box.firstChild); } else { box.appendChild(alert); }
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    notify(status === 404 ? text("not-found", "The resource no longer exists or belongs to another project. Reload the page.")
+      : status === 403 ? text("forbidden", "You are not allowed to perform this action.")
+      : text("failed", "The request failed. Nothing was changed.") + " (HTTP " + status + ")");
+  });
+  function unreachable() {
+    notify(text("offline", "Could not reach the console. Check your network connection and try again; nothing was changed."), "offline");
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:timeout", unreachable);
+
+  // While a dialog's request runs, all of its buttons are disabled (hx-disabled-elt reaches
+  // only one element), so a double click sends one request; a second submit is dropped.
+  var BUSY_CONTROLS = "button, input[type=submit], a.btn";
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog");
+    if (!dialog) { return; }
+    if (dialog.hasAttribute("data-busy")) { event.preventDefault(); return; }
+    dialog.setAttribute("data-busy", "");
+    dialog.setAttribute("aria-busy", "true");
+    dialog.querySelectorAll(BUSY_CONTROLS).forEach(function (control) {
+      if (control.disabled || control.getAttribute("aria-disabled") === "true") { return; }
+      control.setAttribute("data-busy-disabled", "");
+      if (control.tagName === "A") { control.setAttribute("aria-disabled", "true"); control.classList.add("is-busy"); }
+      else { control.disabled = true; }
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog");
+    if (!dialog) { return; }
+    dialog.removeAttribute("data-busy");
+    dialog.removeAttribute("aria-busy");
+    dialog.querySelectorAll("[data-busy-disabled]").forEach(function (control) {
+      control.removeAttribute("data-busy-disabled");
+      if (control.tagName === "A") { control.removeAttribute("aria-disabled"); control.classList.remove("is-busy"); }
+      else { control.disabled = false; }
+    });
   });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
     var open = document.querySelector("details.menu[open], details.row-more[open]");
-    if (open) { closeMenus(null); open.querySelector("summary").focus(); }
+    if (open) { closeMenus(null); open.querySelector("summary").focus(); return; }
+    var bar = document.querySelector(".topbar.is-open");
+    if (bar) {
+      bar.classList.remove("is-open");
+      var toggle = bar.querySelector("[data-topbar-toggle]");
+      toggle.setAttribute("aria-expanded", "false"); toggle.focus();
+    }
   });
 
   // Row menus sit in tables that scroll sideways; a fixed position keeps the scroll box from
@@ -152,6 +218,70 @@
   }
   window.addEventListener("scroll", placeOpenRowMenus, true);
   window.addEventListener("resize", placeOpenRowMenus);
+
+  // Focus after a dialog: back to the control that opened it; when the refreshed list
+  // replaced that control, to the same control in the new list; else to the main content.
+  // Never to <body>, where keyboard and screen-reader users would lose their place.
+  var pendingOpener = null;
+  var lastActivated = null;
+  function visible(el) { return el && el.isConnected && el.getClientRects().length > 0 && !el.closest("[hidden]"); }
+  function lookup(el) {
+    var attrs = ["id", "hx-get", "href", "data-open-dialog", "formaction", "name"];
+    for (var i = 0; i < attrs.length; i++) {
+      var value = el.getAttribute(attrs[i]);
+      if (value) { return el.tagName.toLowerCase() + "[" + attrs[i] + '="' + CSS.escape(value) + '"]'; }
+    }
+    return null;
+  }
+  function rememberOpener(el) {
+    if (!el || el === document.body || el.closest("dialog")) { return; }
+    var menu = el.closest("details");
+    pendingOpener = { el: el, selector: lookup(el), summary: menu ? menu.querySelector("summary") : null };
+  }
+  function lostFocus() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+  function restoreFocus(info) {
+    if (document.querySelector("dialog[open]") || !lostFocus()) { return; }
+    var target = null;
+    if (info) {
+      if (visible(info.el)) { target = info.el; }
+      else if (info.selector) {
+        target = Array.prototype.filter.call(document.querySelectorAll(info.selector), visible)[0] || null;
+      }
+      if (!target && visible(info.summary)) { target = info.summary; }
+    }
+    target = target || document.getElementById("main");
+    if (target) { target.focus(); }
+  }
+  document.addEventListener("click", function (event) {
+    lastActivated = event.target.closest("a, button, summary, input, select");
+    if (event.target.closest("[data-open-dialog]")) { rememberOpener(lastActivated); }
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "dialogs" && !event.detail.elt.closest("dialog")) {
+      var active = document.activeElement;
+      rememberOpener(active && active !== document.body ? active : lastActivated);
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (!(event.target instanceof HTMLDialogElement)) { return; }
+    var info = pendingOpener;
+    setTimeout(function () { restoreFocus(info); }, 0);
+    var settled = function () {
+      document.removeEventListener("htmx:afterSettle", settled);
+      setTimeout(function () { restoreFocus(info); }, 0);
+    };
+    document.addEventListener("htmx:afterSettle", settled);
+  }, true);
+  // A dialog replaced or removed by a swap closes without a close event.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pendingOpener && !document.querySelector("dialog[open]") && lostFocus()) {
+      restoreFocus(pendingOpener);
+    }
+  });
 
   document.addEventListener("modal-close", function () {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
