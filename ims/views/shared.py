@@ -191,10 +191,6 @@ def _refuse(request: HtmxHttpRequest, error: ConsoleError) -> HttpResponse:
     return _refreshed(request)
 
 
-def _count(n: int) -> str:
-    return ngettext("%(count)d image", "%(count)d images", n) % {"count": n}
-
-
 @project_required
 @require_http_methods(["GET", "POST"])
 def share_accept(request: HtmxHttpRequest) -> HttpResponse:
