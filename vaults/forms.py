@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +14,9 @@ from django.utils.translation import gettext_lazy
 from console.models import Project
 from vaults.models import Vault
 from vaults.services import NAME_RULE, vault_name_validator
+
+# A number with the active language's digit grouping, formatted when the text is shown.
+grouped = lazy(lambda number: number_format(number, force_grouping=True), str)
 
 CAPACITY_BOUNDS = format_lazy(
     gettext_lazy("Enter a capacity between {min} and {max} GB."),
@@ -56,7 +61,7 @@ class VaultCreateForm(forms.Form):
         help_text=format_lazy(
             gettext_lazy("{min} to {max} GB."),
             min=Vault.MIN_CAPACITY_GB,
-            max=f"{Vault.MAX_CAPACITY_GB:,}",
+            max=grouped(Vault.MAX_CAPACITY_GB),
         ),
     )
     # The naming rule bounds the length; a max_length validator would repeat the error.
@@ -103,7 +108,7 @@ class VaultExpandForm(forms.Form):
         field = self.fields["capacity_gb"]
         field.help_text = _("Greater than the current %(current)s GB, at most %(max)s GB.") % {
             "current": vault.capacity_gb,
-            "max": f"{Vault.MAX_CAPACITY_GB:,}",
+            "max": number_format(Vault.MAX_CAPACITY_GB, force_grouping=True),
         }
         field.widget.attrs.update(
             {"min": vault.capacity_gb + 1, "max": Vault.MAX_CAPACITY_GB, "autofocus": True}

@@ -394,3 +394,36 @@ def test_bob_switches_to_chinese_in_the_header_and_accepts_an_image(open_console
     expect(page.locator("#messages")).to_contain_text("已接受1个镜像。")
     expect(page.locator("#accepted-table")).to_contain_text("ubuntu-22-web")
     assert horizontal_overflow(page) == 0
+
+
+def tab_to(page, target, presses=12):
+    """Press Tab until `target` has the focus, as a keyboard user would."""
+    for _ in range(presses):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    expect(target).to_be_focused()
+
+
+def test_bob_accepts_a_full_ecs_image_in_chinese_on_a_phone_with_the_keyboard(open_console):
+    page = open_console("bob", language="zh-hans", viewport=PHONE)
+    page.goto("/ims/")
+    checkbox = page.locator("#pending-table tr", has_text="full-ecs-app").locator("input")
+    checkbox.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="接受", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#accept-dialog[open]")
+    expect(dialog.get_by_role("heading")).to_have_text("接受整机镜像")
+    vault = dialog.locator("input[name=vault]").first
+    tab_to(page, vault)
+    page.keyboard.press("Space")
+    expect(vault).to_be_checked()
+    ok = dialog.locator(".dialog-footer button[type=submit]")
+    tab_to(page, ok)
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_contain_text(
+        "已接受1个镜像。 备份已存储在vault-backup-200中。"
+    )
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    assert page.evaluate("() => document.activeElement !== document.body")
