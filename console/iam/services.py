@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
 from console.iam.errors import IamError
@@ -119,9 +120,11 @@ def access_key_create(
     if not user.check_password(password or ""):
         raise IamError("IAM.0013", status=400)
     if AccessKey.objects.filter(user=user).count() >= AccessKey.MAX_PER_USER:
-        raise IamError("IAM.0012", "Delete one before creating another.", status=400)
+        raise IamError("IAM.0012", _("Delete one before creating another."), status=400)
     if len(description) > 255:
-        raise IamError("IAM.0001", "The description may have at most 255 characters.", status=400)
+        raise IamError(
+            "IAM.0001", _("The description may have at most 255 characters."), status=400
+        )
     while True:
         ak = "".join(secrets.choice(AK_ALPHABET) for _ in range(20))
         if not AccessKey.objects.filter(access_key=ak).exists():

@@ -374,3 +374,15 @@ def test_form_labels_and_errors_are_translated(world, recipient_client):
     content = response.content.decode()
     assert "存储库容量（GB）" in content
     assert "请输入有效的存储库名称" in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Authentication required"), ("zh-CN,zh;q=0.9", "需要认证")],
+)
+def test_api_errors_are_in_the_clients_language(language, expected):
+    response = Client(headers={"accept-language": language}).get("/api/ims/v2/images")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "IAM.0002"
+    assert expected in response.json()["error"]["message"]
