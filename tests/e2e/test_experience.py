@@ -91,6 +91,7 @@ def bob_pages() -> list[str]:
         "/messages/",
         "/traces/",
         "/credentials/",
+        "/iam/access-keys/",
         "/ims/images/00000000-0000-0000-0000-000000000000/",
     ]
 
