@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from console.errors import RoleRefused
 from console.models import User
 
+# The one plain sentence a read-only user's refusal may add after IMG.0026's documented text.
+READ_ONLY_SENTENCE = _("Your user has a read-only role.")
+
 
 def ensure_can_change(actor: User) -> None:
-    """Refuse changes by a read-only user."""
+    """Refuse changes by a read-only user (IMG.0026, with its documented text)."""
     if not actor.can_change:
-        raise RoleRefused("Your role is read-only: you can view resources but not change them.")
+        raise RoleRefused(f"{RoleRefused.default_message} {READ_ONLY_SENTENCE}")

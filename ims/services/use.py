@@ -10,7 +10,7 @@ from ims.models import Image, ImageBackup, ImageMember
 # What each follow-up may start from (D9).
 USE_IMAGE_TYPES = {
     "server": {Image.ImageType.SYSTEM, Image.ImageType.FULL_ECS},
-    "change_os": {Image.ImageType.SYSTEM},
+    "change_os": {Image.ImageType.SYSTEM, Image.ImageType.FULL_ECS},
     "disk": {Image.ImageType.DATA},
     "replicate": {Image.ImageType.SYSTEM, Image.ImageType.DATA},
 }
@@ -18,7 +18,7 @@ USE_IMAGE_TYPES = {
 
 WRONG_TYPE = {
     "server": "Servers are created from system disk and full-ECS images; {image} is {kind}.",
-    "change_os": "Change OS needs a system disk image; {image} is {kind}.",
+    "change_os": "Change OS needs a system disk or full-ECS image; {image} is {kind}.",
     "disk": "Data disks are created from data disk images; {image} is {kind}.",
     "replicate": "Only system disk and data disk images can be replicated; {image} is {kind}.",
 }
