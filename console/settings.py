@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "console.middleware.HtmxVaryMiddleware",
     "console.middleware.CurrentProjectMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    "console.tasks.TasksAfterResponseMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -143,6 +144,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# How long replicating an image takes in this stand-in, in seconds (the real copy takes
+# minutes); the replica is "Creating" meanwhile.
+IMS_REPLICATION_SECONDS = env.float("IMS_REPLICATION_SECONDS", default=5.0)
 
 # Rows per page of every console list (the real console's default).
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)

@@ -16,6 +16,11 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _instant_replication(settings):
+    settings.IMS_REPLICATION_SECONDS = 0
+
+
 @dataclass
 class World:
     """Two regions; a sharer tenant and a recipient tenant with a project in each."""

@@ -59,10 +59,10 @@ def image_use_refusal(
         kind = image.get_image_type_display()
         article = "an" if kind[0] in "AEIOU" else "a"
         return InputRefused(WRONG_TYPE[use].format(image=image.name, kind=f"{article} {kind}"))
-    if use == "replicate" and image.min_disk_gb > Image.MAX_REPLICATION_GB:
+    if use == "replicate" and image.size_gb >= Image.MAX_REPLICATION_GB:
         return InputRefused(
             f"The image size must be less than {Image.MAX_REPLICATION_GB} GB; "
-            f"{image.name} has {image.min_disk_gb} GB."
+            f"{image.name} has {image.size_gb} GB."
         )
     if detail := image.unavailable_reason(project.tenant_id, key_granted=key_granted):
         return ImsError("IMG.0046", detail)

@@ -1,0 +1,68 @@
+"""Background work: tasks enqueued when a service's transaction commits.
+
+A task enqueued while a request is being answered waits until the response has been sent,
+so a web request never waits for background work, whatever the `TASKS` backend: with the
+in-process ImmediateBackend the user first sees what the service committed (a replica
+"Creating") and the work runs right after; with a queue backend a worker picks it up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.tasks import Task
+
+logger = logging.getLogger(__name__)
+
+# The enqueues waiting for the current response to be sent; None outside a request.
+_after_response: ContextVar[list[Callable[[], object]] | None] = ContextVar(
+    "after_response", default=None
+)
+
+
+def _enqueue(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        task.enqueue(*args, **kwargs)
+    except Exception:
+        # The service's change is committed; a lost enqueue must not turn into a 500.
+        logger.exception("Could not enqueue %s", task.name)
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Enqueue `task` once the current transaction commits (never if it rolls back)."""
+
+    def committed() -> None:
+        waiting = _after_response.get()
+        if waiting is None:
+            _enqueue(task, args, kwargs)
+        else:
+            waiting.append(partial(_enqueue, task, args, kwargs))
+
+    transaction.on_commit(committed)
+
+
+class TasksAfterResponseMiddleware:
+    """Enqueue the tasks a request's services committed once its response has been sent."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Collect the request's enqueues and hand them to the response's close()."""
+        waiting: list[Callable[[], object]] = []
+        token = _after_response.set(waiting)
+        try:
+            response = self.get_response(request)
+        finally:
+            _after_response.reset(token)
+        if waiting:
+            # The WSGI server calls close() after the last byte is sent; Django runs the
+            # response's resource closers there, before request_finished.
+            response._resource_closers.extend(waiting)
+        return response
