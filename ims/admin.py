@@ -28,6 +28,15 @@ class ImageTagInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(ImageTag)
+class ImageTagAdmin(admin.ModelAdmin):
+    """Image tags, searchable by key and value."""
+
+    list_display = ["image", "key", "value"]
+    search_fields = ["key", "value", "image__name"]
+    autocomplete_fields = ["image"]
+
+
 @admin.register(ImageQuota)
 class ImageQuotaAdmin(admin.ModelAdmin):
     """Per-project IMS quotas; a project without a row has the defaults."""

@@ -89,9 +89,7 @@ def image_tag_add(
     return tag
 
 
-@audited(
-    service="IMS", operation="deleteImageTag", resource_type="image", resource=_tag_resource
-)
+@audited(service="IMS", operation="deleteImageTag", resource_type="image", resource=_tag_resource)
 def image_tag_delete(*, actor: User, project: Project, image: Image, key: str) -> bool:
     """Remove a tag of an own image; False when it had no such tag (nothing to do)."""
     ensure_can_change(actor)

@@ -405,4 +405,3 @@ def _back_to_list(request: HtmxHttpRequest) -> str:
         if parts.path == private:
             return f"{private}?{parts.query}" if parts.query else private
     return private
-

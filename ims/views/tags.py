@@ -10,10 +10,10 @@ from django_htmx.http import trigger_client_event
 
 from console.decorators import project_required
 from console.errors import ConsoleError
-from console.htmx import HtmxHttpRequest, refuse
+from console.htmx import HtmxHttpRequest, refuse, render_dialog
 from ims import services
 from ims.forms import ImageTagForm
-from ims.views.private import _own_image, _render_dialog
+from ims.views.private import _own_image
 
 
 @project_required
@@ -59,8 +59,8 @@ def image_tags(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "key_rule": services.TAG_KEY_RULE,
         "value_rule": services.TAG_VALUE_RULE,
     }
-    response = _render_dialog(
-        request, "ims/image_tags.html", context, dialog="tags-dialog", panels=["tags-panel"]
+    response = render_dialog(
+        request, "ims/image_tags.html", context, dialog="tags-dialog", partials=["tags-panel"]
     )
     if changed:
         # The lists and the detail page showing the tags reload themselves.

@@ -130,9 +130,7 @@ class TestReplicationTask:
 
 @pytest.mark.django_db(transaction=True)
 class TestReplicateFromTheConsole:
-    def test_a_request_sees_creating_and_the_task_runs_once_the_response_is_sent(
-        self, world, rf
-    ):
+    def test_a_request_sees_creating_and_the_task_runs_once_the_response_is_sent(self, world, rf):
         source = share(world)
 
         def view(request):
