@@ -1,20 +1,22 @@
 """Background work: tasks enqueued when a service's transaction commits.
 
 A task enqueued while a request is being answered waits until the response has been sent,
-so a web request never waits for background work, whatever the `TASKS` backend: with the
+then is enqueued from a thread of its own, so neither the request nor the next one on the
+same connection waits for background work, whatever the `TASKS` backend: with the
 in-process ImmediateBackend the user first sees what the service committed (a replica
-"Creating") and the work runs right after; with a queue backend a worker picks it up.
+"Creating") and the work runs meanwhile; with a queue backend a worker picks it up.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.tasks import Task
 
@@ -32,6 +34,29 @@ def _enqueue(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     except Exception:
         # The service's change is committed; a lost enqueue must not turn into a 500.
         logger.exception("Could not enqueue %s", task.name)
+
+
+_threads: list[threading.Thread] = []
+
+
+def _in_background(enqueues: list[Callable[[], object]]) -> None:
+    def run() -> None:
+        try:
+            for enqueue in enqueues:
+                enqueue()
+        finally:
+            connections.close_all()
+
+    _threads[:] = [t for t in _threads if t.is_alive()]
+    thread = threading.Thread(target=run, name="after-response-tasks", daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+def wait_for_background_tasks(timeout: float | None = None) -> None:
+    """Wait until the enqueues started after responses are done (tests, shutdown)."""
+    for thread in list(_threads):
+        thread.join(timeout)
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
@@ -64,5 +89,5 @@ class TasksAfterResponseMiddleware:
         if waiting:
             # The WSGI server calls close() after the last byte is sent; Django runs the
             # response's resource closers there, before request_finished.
-            response._resource_closers.extend(waiting)
+            response._resource_closers.append(partial(_in_background, waiting))
         return response

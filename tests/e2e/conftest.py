@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
+from console.tasks import wait_for_background_tasks
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -70,6 +72,8 @@ def new_page(browser, live_server, demo_world):
     yield open_page
     for context in contexts:
         context.close()
+    # Work a request started after its response must end before the database is flushed.
+    wait_for_background_tasks(timeout=30)
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from console.audit.models import Trace
 from console.compute.services import servers_create
 from console.errors import ImsError
-from console.tasks import TasksAfterResponseMiddleware
+from console.tasks import TasksAfterResponseMiddleware, wait_for_background_tasks
 from ims import tasks
 from ims.models import Image
 from ims.services import image_replicate, image_share
@@ -141,6 +141,7 @@ class TestReplicateFromTheConsole:
         assert response.content == b"saving"
         assert Image.objects.get(name="copy_win2022-sql").status == "saving"
         response.close()  # what the WSGI server does after sending the last byte
+        wait_for_background_tasks()
         assert Image.objects.get(name="copy_win2022-sql").status == "active"
 
     def test_outside_a_request_the_task_is_enqueued_at_commit(self, world):
@@ -157,7 +158,8 @@ class TestReplicateFromTheConsole:
         )
         assert response.status_code == 200
         assert "copy_win2022-sql is Creating" in response.content.decode()
-        # The test client closes the response like a WSGI server: the task has run.
+        # The test client closes the response like a WSGI server: the task runs then.
+        wait_for_background_tasks()
         assert Image.objects.get(name="copy_win2022-sql").status == "active"
 
 
