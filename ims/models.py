@@ -382,14 +382,15 @@ class ImageQuota(models.Model):
         "shared images",
         default=DEFAULTS["shared_images"],
         validators=[MinValueValidator(MIN), MaxValueValidator(MAX)],
-        help_text="Quota type image_shared: private images shared with at least one project.",
+        help_text="Quota type image_shared: private images with at least one recipient "
+        "that accepted or rejected them (pending shares do not count).",
     )
     image_members = models.PositiveIntegerField(
         "image members",
         default=DEFAULTS["image_members"],
         validators=[MinValueValidator(MIN), MaxValueValidator(MAX_MEMBERS)],
-        help_text="Quota type image_member: projects the project's images are shared with, "
-        "counted once per image.",
+        help_text="Quota type image_member: recipients of the project's images that "
+        "accepted or rejected them, counted once per image.",
     )
 
     class Meta:

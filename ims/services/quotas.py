@@ -1,7 +1,10 @@
 """IMS quotas of a project (reference §10.7): private images, shared images, image members.
 
-The services that create images or members lock the project's row first, so two requests
-of one project cannot both pass the last free unit.
+A share still pending does not consume the sharer's sharing quota (reference §2): an image
+counts as shared, and a member as used, once a recipient has accepted or rejected it. A
+submission is refused when the images and members it adds would exceed what is left. The
+services that create images or members lock the project's row first, so two requests of
+one project cannot both pass the last free unit.
 """
 
 from __future__ import annotations
@@ -20,12 +23,23 @@ def quota_of(project: Project) -> ImageQuota:
     return ImageQuota.objects.filter(project=project).first() or ImageQuota(project=project)
 
 
+def _answered_members(project: Project):
+    return ImageMember.objects.filter(image__owner=project).exclude(
+        status=ImageMember.Status.PENDING
+    )
+
+
+def shared_image_ids(project: Project) -> set[object]:
+    """The project's images that consume the shared-image quota."""
+    return set(_answered_members(project).values_list("image_id", flat=True).distinct())
+
+
 def _shared_images_used(project: Project) -> int:
-    return Image.objects.owned_by(project).filter(members__isnull=False).distinct().count()
+    return _answered_members(project).values("image_id").distinct().count()
 
 
 def _members_used(project: Project) -> int:
-    return ImageMember.objects.filter(image__owner=project).count()
+    return _answered_members(project).count()
 
 
 @dataclass(frozen=True)
@@ -109,8 +123,9 @@ class LockedQuota:
                     "IMG.0088",
                     str(
                         _(
-                            "This project shares %(used)d images and its quota is %(quota)d; "
-                            "this submission would share %(new)d more."
+                            "%(used)d images of this project count as shared (a recipient "
+                            "accepted or rejected them) and its quota is %(quota)d; this "
+                            "submission would share %(new)d more."
                         )
                         % {"used": shared, "quota": self.limits.shared_images, "new": new_images}
                     ),
@@ -122,9 +137,9 @@ class LockedQuota:
                 ConsoleError(
                     str(
                         _(
-                            "The image member quota would be exceeded: the images of this "
-                            "project have %(used)d members and its quota is %(quota)d; this "
-                            "submission would add %(new)d."
+                            "The image member quota would be exceeded: %(used)d recipients "
+                            "accepted or rejected images of this project and its quota is "
+                            "%(quota)d; this submission would add %(new)d."
                         )
                         % {"used": members, "quota": self.limits.image_members, "new": new_members}
                     )

@@ -24,7 +24,7 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, MemberBackup
 from ims.services.answers import member_backups_release
-from ims.services.quotas import lock_quota
+from ims.services.quotas import lock_quota, shared_image_ids
 
 MAX_PROJECT_IDS_PER_SHARE = 100
 
@@ -235,8 +235,9 @@ def image_share(
     new_members = {
         image.pk: [r for r in recipients if r.pk not in current[image.pk]] for image in shareable
     }
+    counted = shared_image_ids(project)
     for error in quota.sharing_refusals(
-        new_images=sum(1 for i in shareable if not current[i.pk] and new_members[i.pk]),
+        new_images=sum(1 for i in shareable if i.pk not in counted and new_members[i.pk]),
         new_members=sum(len(new) for new in new_members.values()),
     ):
         problems.append(ShareProblem(error, "Quota"))

@@ -38,7 +38,7 @@ class TestQuotas:
     def test_sharing_beyond_the_shared_image_quota_is_img_0088(self, world):
         ImageQuotaFactory(project=world.sharer_de, shared_images=1)
         first, second = ImageFactory.create_batch(2, owner=world.sharer_de)
-        ImageMemberFactory(image=first, project=world.recipient_de)
+        ImageMemberFactory(image=first, project=world.recipient_de, status="accepted")
         with pytest.raises(ShareRefused) as refused:
             image_share(
                 actor=world.sharer_user,
@@ -58,10 +58,26 @@ class TestQuotas:
             project_ids=[other.project_id],
         )
 
+    def test_a_pending_share_does_not_consume_the_sharing_quota(self, world):
+        ImageQuotaFactory(project=world.sharer_de, shared_images=1, image_members=1)
+        first, second = ImageFactory.create_batch(2, owner=world.sharer_de)
+        ImageMemberFactory(image=first, project=world.recipient_de, status="pending")
+        usage = {u.type: u.used for u in quota_usage(world.sharer_de)}
+        assert (usage["image_shared"], usage["image_member"]) == (0, 0)
+        image_share(
+            actor=world.sharer_user,
+            project=world.sharer_de,
+            images=[second],
+            project_ids=[world.recipient_de.project_id],
+        )
+        ImageMember.objects.filter(image=first).update(status="rejected")
+        usage = {u.type: u.used for u in quota_usage(world.sharer_de)}
+        assert (usage["image_shared"], usage["image_member"]) == (1, 1)
+
     def test_sharing_beyond_the_image_member_quota_is_refused(self, world):
         ImageQuotaFactory(project=world.sharer_de, image_members=2)
         image = ImageFactory(owner=world.sharer_de)
-        ImageMemberFactory(image=image, project=world.recipient_de)
+        ImageMemberFactory(image=image, project=world.recipient_de, status="accepted")
         targets = ProjectFactory.create_batch(2, region=world.de)
         with pytest.raises(ShareRefused, match="image member quota"):
             image_share(
@@ -71,6 +87,12 @@ class TestQuotas:
                 project_ids=[t.project_id for t in targets],
             )
         assert image.members.count() == 1
+        image_share(
+            actor=world.sharer_user,
+            project=world.sharer_de,
+            images=[image],
+            project_ids=[targets[0].project_id],
+        )
 
     def test_quotas_are_editable_in_django_admin(self, world, admin_client):
         url = reverse("admin:ims_imagequota_add")
