@@ -66,16 +66,27 @@ def test_alice_tags_an_image_and_carol_finds_it_by_tag(new_page):
     expect(carol.locator("#accepted-table tr[data-image='ubuntu-22-web']")).to_be_visible()
     rows = carol.locator("#accepted-table tbody tr[data-image]")
     # Carol also accepted a second image, without tags: Search by Tag leaves it out.
-    carol.get_by_label("Tag key").fill("env")
+    search_by_tag(carol, "env")
     expect(rows).to_have_count(1)
-    carol.get_by_label("Tag value").fill("prod")
-    carol.get_by_label("Tag value").press("Enter")
+    search_by_tag(carol, "env", "prod")
     expect(rows).to_have_count(1)
     expect(carol.locator("#accepted-table tr[data-image='ubuntu-22-web']")).to_contain_text(
         "env=prod"
     )
-    carol.get_by_label("Tag value").fill("dev")
+    search_by_tag(carol, "env", "dev")
     expect(rows).to_have_count(0)
+
+
+def search_by_tag(page, key, value=""):
+    """Fill Search by Tag and press Enter; return once the list for exactly that has come."""
+    page.get_by_label("Tag key").fill(key)
+    page.get_by_label("Tag value").fill(value)
+    wanted = f"tag_key={key}&tag_value={value}"
+    with page.expect_response(lambda response: wanted in response.url):
+        page.get_by_label("Tag value").press("Enter")
+    # The typing also fires a debounced search for the same terms; let it land first.
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Tag value")).to_have_value(value)
 
 
 def test_bob_replicates_win2022_sql_and_sees_creating_then_normal(new_page, settings):
