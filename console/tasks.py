@@ -1,10 +1,11 @@
 """Background work: tasks enqueued when a service's transaction commits.
 
-A task enqueued while a request is being answered waits until the response has been sent,
-then is enqueued from a thread of its own, so neither the request nor the next one on the
-same connection waits for background work, whatever the `TASKS` backend: with the
-in-process ImmediateBackend the user first sees what the service committed (a replica
-"Creating") and the work runs meanwhile; with a queue backend a worker picks it up.
+With a queue backend (the database queue and its db_worker) the task is queued at commit
+and a worker runs it. The in-process ImmediateBackend would run it inside the request, so
+there a task enqueued while a request is being answered waits until the response has been
+sent and then runs in a thread of its own: the user first sees what the service committed
+(a replica "Creating"), and neither that request nor the next one on the same connection
+waits for the work. Only the `TASKS` setting decides which.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.tasks import Task
+from django.tasks.backends.immediate import ImmediateBackend
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
 
     def committed() -> None:
         waiting = _after_response.get()
-        if waiting is None:
+        if waiting is None or not isinstance(task.get_backend(), ImmediateBackend):
             _enqueue(task, args, kwargs)
         else:
             waiting.append(partial(_enqueue, task, args, kwargs))

@@ -18,6 +18,8 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _instant_replication(settings):
+    # Tasks run in process (the tests of the database queue choose it themselves).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.IMS_REPLICATION_SECONDS = 0
 
 

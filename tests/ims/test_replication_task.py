@@ -1,9 +1,8 @@
 """Replication as a task: the copy is Creating at once, Normal or Error when the task ran."""
 
 import pytest
-from asgiref.local import Local
 from django.http import HttpResponse
-from django.tasks import default_task_backend, task_backends
+from django.tasks import default_task_backend
 from django.urls import reverse
 
 from console.audit.models import Trace
@@ -19,19 +18,11 @@ from tests.conftest import htmx
 from tests.factories import ImageFactory, ImageMemberFactory
 
 
-def _reset_task_backends():
-    task_backends.__dict__.pop("settings", None)
-    task_backends._settings = None
-    task_backends._connections = Local(task_backends.thread_critical)
-
-
 @pytest.fixture
 def queued_tasks(settings):
     """A backend that only records what was enqueued (a queue without a worker)."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    _reset_task_backends()
-    yield default_task_backend
-    _reset_task_backends()
+    return default_task_backend
 
 
 def share(world, status="accepted", **fields):
@@ -187,3 +178,20 @@ class TestCreatingInTheLists:
         page = client.get(reverse("ims:image_detail", args=[copy.pk]))
         content = page.content.decode()
         assert "Error" in content and str(SOURCE_DELETED) in content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_task_is_queued_at_commit_for_a_worker(world, rf, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def view(request):
+        start(world, share(world))
+        # Queued in the request's own thread, not deferred: a worker process runs it.
+        return HttpResponse(str(DBTaskResult.objects.count()))
+
+    response = TasksAfterResponseMiddleware(view)(rf.post("/"))
+    assert response.content == b"1"
+    response.close()
+    assert Image.objects.get(name="copy_win2022-sql").status == "saving"
