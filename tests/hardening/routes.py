@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.models import KeyGrant
+from console.kms.models import KeyGrant
 from tests.hardening.sweeps import Objects, SweepWorld
 
 
@@ -61,11 +61,11 @@ def _grant_operations() -> list[str]:
 ROUTES = [
     Route("console:home"),
     Route("console:credentials"),
-    Route("console:message_list"),
-    Route("console:message_mark_read", post=lambda sw: {}),
-    Route("console:server_list"),
+    Route("audit:message_list"),
+    Route("audit:message_mark_read", post=lambda sw: {}),
+    Route("compute:server_list"),
     Route(
-        "console:server_create",
+        "compute:server_create",
         post=lambda sw: {
             "image": sw.own.image.pk,
             "availability_zone": "eu-de-01",
@@ -77,18 +77,18 @@ ROUTES = [
         fields={"image": "image"},
         query={"image": "image"},
     ),
-    Route("console:server_stop", post=lambda sw: {}, path=_server("running")),
-    Route("console:server_start", post=lambda sw: {}, path=_server("stopped")),
+    Route("compute:server_stop", post=lambda sw: {}, path=_server("running")),
+    Route("compute:server_start", post=lambda sw: {}, path=_server("stopped")),
     Route(
-        "console:server_change_os",
+        "compute:server_change_os",
         post=lambda sw: {"image": sw.own.image.pk},
         fields={"image": "image"},
         query={"image": "image"},
         path=_server("stopped"),
     ),
-    Route("console:disk_list"),
+    Route("compute:disk_list"),
     Route(
-        "console:disk_create",
+        "compute:disk_create",
         post=lambda sw: {
             "name": "swept-disk",
             "availability_zone": "eu-de-01",
@@ -98,19 +98,19 @@ ROUTES = [
         fields={"image": "data_image"},
         query={"image": "data_image"},
     ),
-    Route("console:key_list"),
-    Route("console:key_create", post=lambda sw: {"alias": "swept-key", "description": ""}),
-    Route("console:key_detail"),
-    Route("console:key_state", post=lambda sw: {"state": "disabled"}),
+    Route("kms:key_list"),
+    Route("kms:key_create", post=lambda sw: {"alias": "swept-key", "description": ""}),
+    Route("kms:key_detail"),
+    Route("kms:key_state", post=lambda sw: {"state": "disabled"}),
     Route(
-        "console:key_grant_create",
+        "kms:key_grant_create",
         post=lambda sw: {
             "grantee_account_id": sw.extra["sharer_account_id"],
             "operations": _grant_operations(),
         },
     ),
-    Route("console:key_grant_revoke", post=lambda sw: {}),
-    Route("console:trace_list"),
+    Route("kms:key_grant_revoke", post=lambda sw: {}),
+    Route("audit:trace_list"),
     Route("ims:shared_images", query={"accept": "member"}),
     Route(
         "ims:share_accept",

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from console.models import Disk, Key, KeyGrant, Message, Server, Trace
-from ims.models import Image, ImageBackup, ImageMember
+from console.audit.models import Message, Trace
+from console.compute.models import Disk, Server
+from console.kms.models import Key, KeyGrant
+from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from tests.factories import (
     ImageBackupFactory,
     ImageFactory,
@@ -56,6 +58,7 @@ def snapshot() -> tuple:
         list(ImageMember.objects.order_by("pk").values()),
         list(Vault.objects.order_by("pk").values()),
         list(Backup.objects.order_by("pk").values()),
+        list(MemberBackup.objects.order_by("pk").values()),
         list(Server.objects.order_by("pk").values()),
         list(Disk.objects.order_by("pk").values()),
         list(Key.objects.order_by("pk").values()),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from console.views import DEMO_PASSWORD, DEMO_PERSONAS
 from django.contrib.auth import SESSION_KEY
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -13,6 +12,7 @@ from django.urls import reverse
 
 from console import security
 from console.models import Tenant, User
+from console.views import DEMO_PASSWORD, DEMO_PERSONAS
 
 pytestmark = pytest.mark.django_db
 

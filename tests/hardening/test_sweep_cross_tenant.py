@@ -40,7 +40,7 @@ def with_hidden(route: Route, data: dict, name: str, value) -> dict:
 
 def warm_up(client, sw):
     """Pages that change what they show once seen (the message list marks messages read)."""
-    client.get(reverse("console:message_list"))
+    client.get(reverse("audit:message_list"))
 
 
 def test_every_route_is_described():
@@ -100,7 +100,7 @@ def test_hidden_ids_in_forms_hidden_inputs_and_queries_change_nothing(
                 assert response.status_code in (200, 302, 404), f"{url}?{name} {headers}"
                 assert_hidden(response, f"{url}?{name}")
     assert snapshot() == before
-    assert_hidden(recipient_client.get(reverse("console:trace_list")), "traces")
+    assert_hidden(recipient_client.get(reverse("audit:trace_list")), "traces")
     if route.post is not None and route.fields:
         response = recipient_client.post(url, data)
         assert response.status_code < 400
@@ -122,8 +122,8 @@ def test_every_write_route_is_swept_for_hidden_ids(sweep):
             or ARGS[route.name]
             or route.name
             in {
-                "console:message_mark_read",
-                "console:key_create",
+                "audit:message_mark_read",
+                "kms:key_create",
                 "vaults:vault_create",
             }
         ), route.label

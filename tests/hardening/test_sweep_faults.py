@@ -13,7 +13,8 @@ from collections.abc import Callable
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from console import services as console_services
+from console.audit import services as audit_services
+from console.compute import services as compute_services
 from ims import services as ims_services
 from tests.factories import (
     BackupFactory,
@@ -174,7 +175,7 @@ def test_create_several_servers_from_a_full_ecs_image(world):
     member = full_ecs(world.sharer_de, world.recipient_de, status="accepted")
     inject_every_fault(
         "servers_create",
-        lambda: console_services.servers_create(
+        lambda: compute_services.servers_create(
             actor=world.recipient_user,
             project=world.recipient_de,
             image=member.image,
@@ -192,7 +193,7 @@ def test_mark_messages_read_and_create_a_vault(world):
         MessageFactory(project=world.recipient_de)
     inject_every_fault(
         "messages_mark_read",
-        lambda: console_services.messages_mark_read(
+        lambda: audit_services.messages_mark_read(
             actor=world.recipient_user, project=world.recipient_de
         ),
     )

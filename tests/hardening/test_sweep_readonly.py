@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from console.models import Trace
+from console.audit.models import Trace
 from tests.conftest import htmx
 from tests.hardening.routes import ROUTES, SESSION_ONLY, WRITE_ROUTES
 from tests.hardening.sweeps import COUNTS, console_routes, snapshot
