@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from ipaddress import ip_address
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
@@ -39,11 +39,11 @@ class MalformedHeaderMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Check the headers, then go on."""
-        htmx = getattr(request, "htmx", None)
         for name in URL_HEADERS:
-            # django-htmx decodes the header when the client marks it URI-encoded.
-            value = htmx._get_header_value(name) if htmx is not None else None
-            value = value or request.headers.get(name)
+            value = request.headers.get(name) or ""
+            # django-htmx decodes the header when the client marks it URI-encoded; so do we.
+            if request.headers.get(f"{name}-URI-AutoEncoded") == "true":
+                value = unquote(value)
             if value and malformed_url(value):
                 raise BadRequest(f"The {name} header is not a valid URL.")
         return self.get_response(request)

@@ -1,9 +1,9 @@
 """Property: no form or query parameter of any route makes the console answer 5xx.
 
-Hypothesis draws a route, a method, htmx headers and parameters: the route's own fields and
-the list filters, filled with text, huge numbers, UUIDs, control characters and the IDs of
-objects the user may or may not see. SWEEP_EXAMPLES sets the number of examples (2,000 by
-default, as in CI; raise it for a longer hunt).
+Hypothesis draws a route, a method, htmx headers (HX-Current-URL included) and parameters:
+the route's own fields and the list filters, filled with text, huge numbers, UUIDs, control
+characters and the IDs of objects the user may or may not see. SWEEP_EXAMPLES sets the number
+of examples (2,000 by default, as in CI; raise it for a longer hunt).
 """
 
 from __future__ import annotations
@@ -92,14 +92,17 @@ def test_no_parameter_makes_a_server_error(sweep, recipient_client):
             max_size=5,
         ),
         use_own_path=st.booleans(),
+        current_url=st.one_of(st.none(), scalars),
     )
-    def request(name, method, target, hx, params, use_own_path):
+    def request(name, method, target, hx, params, use_own_path, current_url):
         route = next(r for r in ROUTES if r.name == name)
         objects = sweep.own if use_own_path else sweep.far
         url = reverse(name, kwargs=route.kwargs(sweep, objects, ARGS[name]))
         headers = {"HX-Request": "true"} if hx else {}
         if hx and target:
             headers["HX-Target"] = target
+        if hx and current_url is not None:
+            headers["HX-Current-URL"] = current_url
         response = getattr(recipient_client, method)(url, params, headers=headers)
         COUNTS["property sweep"]["examples"] += 1
         assert response.status_code < 500, (method, url, params, headers)
