@@ -27,6 +27,8 @@ class Route:
     path: Callable[[SweepWorld, Objects], dict[str, Any]] | None = None
     query: dict[str, str] = field(default_factory=dict)
     variant: str = ""
+    # Why a read-only user may make this change (it concerns only their own credentials).
+    readonly_allowed: str = ""
 
     @property
     def label(self) -> str:
@@ -190,7 +192,28 @@ ROUTES = [
     Route("vaults:vault_delete", post=lambda sw: {}),
 ]
 
+ROUTES += [
+    Route("iam:access_keys"),
+    Route(
+        "iam:access_key_create",
+        post=lambda sw: {"password": "console-demo", "description": "swept"},
+        readonly_allowed="a user manages their own access keys, whatever their role",
+    ),
+    Route(
+        "iam:access_key_status",
+        post=lambda sw: {"status": "inactive"},
+        readonly_allowed="a user manages their own access keys, whatever their role",
+    ),
+    Route(
+        "iam:access_key_delete",
+        post=lambda sw: {},
+        readonly_allowed="a user manages their own access keys, whatever their role",
+    ),
+]
+
 # Routes that change only the session (who is logged in, which region is shown), no row.
 SESSION_ONLY = {"console:login", "console:logout", "console:region_switch"}
 
 WRITE_ROUTES = [route for route in ROUTES if route.post is not None]
+# Changes a read-only user is refused: every write but those on their own credentials.
+REFUSED_ROUTES = [route for route in WRITE_ROUTES if not route.readonly_allowed]

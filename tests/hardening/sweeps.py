@@ -10,9 +10,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from console.audit.models import Message, Trace
 from console.compute.models import Disk, Server
+from console.iam.models import AccessKey
 from console.kms.models import Key, KeyGrant
 from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from tests.factories import (
+    AccessKeyFactory,
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
@@ -22,6 +24,7 @@ from tests.factories import (
     ProjectFactory,
     ServerFactory,
     TenantFactory,
+    UserFactory,
     VaultFactory,
 )
 from vaults.models import Backup, Vault
@@ -29,18 +32,21 @@ from vaults.models import Backup, Vault
 # What each sweep did, printed at the end of the run (see conftest.py).
 COUNTS: dict[str, Counter] = defaultdict(Counter)
 
+# The JSON APIs (Keystone, Glance, IMS) have their own isolation and fuzz tests in tests/api.
+API_NAMESPACES = ("iam_api", "ims_api")
+
 # Names of every object the recipient must never see: another tenant's, another region's.
 HIDDEN_MARKERS = ("foreign-", "nlregion-", "faraway-")
 
 
 def console_routes() -> list[tuple[str, list[str]]]:
-    """(URL name, path argument names) of every route outside Django admin."""
+    """(URL name, path argument names) of every console route: not Django admin, not the APIs."""
     routes = []
 
     def walk(patterns, namespace):
         for entry in patterns:
             if isinstance(entry, URLResolver):
-                if entry.namespace == "admin":
+                if entry.namespace == "admin" or entry.namespace in API_NAMESPACES:
                     continue
                 walk(entry.url_patterns, entry.namespace or namespace)
             elif isinstance(entry, URLPattern) and entry.name:
@@ -63,6 +69,7 @@ def snapshot() -> tuple:
         list(Disk.objects.order_by("pk").values()),
         list(Key.objects.order_by("pk").values()),
         list(KeyGrant.objects.order_by("pk").values()),
+        list(AccessKey.objects.order_by("pk").values()),
         list(Message.objects.order_by("pk").values()),
         list(Trace.objects.exclude(result=Trace.Result.FAILED).order_by("pk").values()),
     )
@@ -80,6 +87,7 @@ class Objects:
     key: Key
     grant: KeyGrant
     project_id: str
+    access_key: AccessKey
 
     def ids(self) -> dict[str, Any]:
         """The path arguments naming these objects."""
@@ -89,6 +97,7 @@ class Objects:
             "server_id": self.server.server_id,
             "key_id": self.key.key_id,
             "grant_id": self.grant.grant_id,
+            "access_key": self.access_key.access_key,
         }
 
     def value(self, kind: str) -> Any:
@@ -118,7 +127,7 @@ class SweepWorld:
         return [self.foreign, self.other_region, self.far]
 
 
-def _objects(project, sharer_project, third_project, prefix: str) -> Objects:
+def _objects(project, sharer_project, third_project, prefix: str, user) -> Objects:
     key = KeyFactory(project=project, alias=f"{prefix}key")
     return Objects(
         image=ImageFactory(owner=project, name=f"{prefix}image"),
@@ -132,6 +141,7 @@ def _objects(project, sharer_project, third_project, prefix: str) -> Objects:
         grant=KeyGrantFactory(key=key, grantee=third_project.tenant),
         # A project that is no recipient of the recipient's own image.
         project_id=project.project_id,
+        access_key=AccessKeyFactory(user=user, description=f"{prefix}access-key"),
     )
 
 
@@ -153,10 +163,16 @@ def build(world) -> SweepWorld:
         key=own_key,
         grant=KeyGrantFactory(key=own_key, grantee=third),
         project_id=third_de.project_id,
+        access_key=AccessKeyFactory(user=world.recipient_user),
     )
-    foreign = _objects(world.sharer_de, world.sharer_de, third_de, "foreign-")
-    other_region = _objects(world.recipient_nl, world.sharer_nl, third_nl, "nlregion-")
-    far = _objects(world.sharer_nl, world.sharer_nl, third_nl, "faraway-")
+    foreign = _objects(world.sharer_de, world.sharer_de, third_de, "foreign-", world.sharer_user)
+    # Access keys are a user's own: another user of the same tenant must not reach them.
+    other_region = _objects(
+        world.recipient_nl, world.sharer_nl, third_nl, "nlregion-", world.readonly_user
+    )
+    far = _objects(
+        world.sharer_nl, world.sharer_nl, third_nl, "faraway-", UserFactory(tenant=third)
+    )
     # Shares the recipient answers: a plain one and a full-ECS one, pending; one accepted.
     pending = ImageMemberFactory(
         image=ImageFactory(owner=world.sharer_de, name="shared-plain"), project=r_de

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import (
+    AccessKeyFactory,
     ImageFactory,
     ImageMemberFactory,
     KeyFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     UserFactory,
     VaultFactory,
 )
+from tests.hardening.sweeps import API_NAMESPACES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,7 +161,8 @@ def console_get_routes() -> list[tuple[str, list[str]]]:
     def walk(patterns, namespace):
         for entry in patterns:
             if isinstance(entry, URLResolver):
-                if entry.namespace == "admin":
+                # Django admin is checked below; the JSON APIs serve no HTML.
+                if entry.namespace in ("admin", *API_NAMESPACES):
                     continue
                 walk(entry.url_patterns, entry.namespace or namespace)
             elif isinstance(entry, URLPattern) and entry.name:
@@ -182,6 +185,7 @@ def own_objects(world):
         "server_id": ServerFactory(project=project, status="stopped").server_id,
         "key_id": key.key_id,
         "grant_id": KeyGrantFactory(key=key, grantee=TenantFactory()).grant_id,
+        "access_key": AccessKeyFactory(user=world.recipient_user).access_key,
     }
 
 

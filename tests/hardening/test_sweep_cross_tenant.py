@@ -125,5 +125,6 @@ def test_every_write_route_is_swept_for_hidden_ids(sweep):
                 "audit:message_mark_read",
                 "kms:key_create",
                 "vaults:vault_create",
+                "iam:access_key_create",
             }
         ), route.label

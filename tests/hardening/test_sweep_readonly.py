@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from console.audit.models import Trace
 from tests.conftest import htmx
-from tests.hardening.routes import ROUTES, SESSION_ONLY, WRITE_ROUTES
+from tests.hardening.routes import REFUSED_ROUTES, ROUTES, SESSION_ONLY, WRITE_ROUTES
 from tests.hardening.sweeps import COUNTS, console_routes, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def refusal_shown(client: Client, response) -> bool:
     return "IMG.0026" in said or "read-only" in said
 
 
-@pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: r.label)
+@pytest.mark.parametrize("route", REFUSED_ROUTES, ids=lambda r: r.label)
 def test_a_read_only_change_is_refused_unchanged_and_audited(
     world, sweep, readonly_client, recipient_client, route
 ):
@@ -80,3 +80,14 @@ def test_every_other_route_refuses_to_change_anything(sweep, readonly_client):
         counts()["attempts"] += 1
     assert snapshot() == before
     counts()["write routes"] = len(writes)
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in WRITE_ROUTES if r.readonly_allowed], ids=lambda r: r.label
+)
+def test_a_read_only_user_still_manages_their_own_credentials(world, sweep, readonly_client, route):
+    objects = sweep.other_region  # its access key is the read-only user's own
+    url = reverse(route.name, kwargs=route.kwargs(sweep, objects, ARGS[route.name]))
+    before = snapshot()
+    assert readonly_client.post(url, route.post(sweep)).status_code in (200, 302)
+    assert snapshot() != before, route.readonly_allowed

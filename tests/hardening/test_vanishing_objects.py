@@ -14,6 +14,7 @@ from console.audit.models import Trace
 from console.compute import services as compute_services
 from console.compute.models import Server
 from console.errors import ConsoleError, ImsError
+from console.iam import services as iam_services
 from console.kms import services as kms_services
 from console.kms.models import Key, KeyGrant
 from ims import services as ims_services
@@ -21,6 +22,7 @@ from ims.models import Image, ImageMember
 from ims.views import shared as shared_views
 from tests.conftest import htmx
 from tests.factories import (
+    AccessKeyFactory,
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
@@ -252,3 +254,17 @@ def test_vault_pages_with_the_vault_deleted_meanwhile_are_404(
         reverse(f"vaults:{action}", args=[vault.vault_id]), {"capacity_gb": "80"}
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("action", ["access_key_status", "access_key_delete"])
+def test_access_key_pages_with_the_key_deleted_meanwhile(
+    world, recipient_client, monkeypatch, action
+):
+    key = AccessKeyFactory(user=world.recipient_user)
+    service = "access_key_set_status" if action == "access_key_status" else action
+    delete_first(monkeypatch, iam_services, service, key)
+    response = recipient_client.post(
+        reverse(f"iam:{action}", args=[key.access_key]), {"status": "inactive"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "IAM.0011" in response.content.decode()
