@@ -160,6 +160,7 @@ ROUTES = [
     ),
     Route("ims:image_detail"),
     Route("ims:image_delete", post=lambda sw: {}),
+    Route("ims:image_tags", post=lambda sw: {"key": "swept", "value": "yes"}),
     Route(
         "ims:image_member_add",
         post=lambda sw: {"project_ids": sw.extra["sharer_project_id"]},
