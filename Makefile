@@ -45,7 +45,7 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --if-demo
 
 run: seed
 	$(PY) manage.py collectstatic --noinput -v 0

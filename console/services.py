@@ -6,16 +6,21 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from console.errors import InputRefused, RoleRefused
 from console.models import User
 
+# The one plain sentence a read-only user's refusal may add after IMG.0026's documented text.
+READ_ONLY_SENTENCE = _("Your user has a read-only role.")
+
 
 def ensure_can_change(actor: User) -> None:
-    """Refuse changes by a read-only user."""
+    """Refuse changes by a read-only user (IMG.0026, with its documented text)."""
     if not actor.can_change:
-        raise RoleRefused(_("Your role is read-only: you can view resources but not change them."))
+        # Lazy, so that the refusal answers in the language of whoever reads it.
+        raise RoleRefused(format_lazy("{} {}", RoleRefused.default_message, READ_ONLY_SENTENCE))
 
 
 def preferences_set(

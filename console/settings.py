@@ -2,9 +2,11 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     # One app per service, in dependency order: each may use those above it, never below.
     "console",
     "console.audit",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "console.iam.api_common.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
@@ -68,6 +72,10 @@ MIDDLEWARE = [
     "console.middleware.HtmxVaryMiddleware",
     "console.middleware.CurrentProjectMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    "console.tasks.TasksAfterResponseMiddleware",
+    "console.security.MalformedHeaderMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -108,7 +116,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "console.User"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out user or address is refused before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "ims:shared_images"
@@ -153,6 +169,50 @@ TASKS = {
     }
 }
 
+# A demo install lists the demo personas on the login page and lets seed_demo run.
+DEMO = env.bool("DJANGO_DEMO", default=True)
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or
+# from one client address, logins are refused for the cool-down; Django admin unlocks
+# (Axes → Access attempts → delete).
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "console.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "console.security.client_ip"
+# Behind N trusted reverse proxies, the client address is the N-th from the right of
+# X-Forwarded-For; 0 means REMOTE_ADDR is the client.
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+
+# Production behind a TLS proxy; every switch is off by default so `make run` works on http.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = env.bool(
+    "DJANGO_SECURE_COOKIES", default=False
+)
+if proxy_ssl_header := env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default=""):
+    # The header the proxy sets to "https" on requests it received over TLS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_ssl_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content Security Policy on every response: scripts, styles, images and requests from this
+# site only; no inline script or style anywhere (htmx is told not to inject its own).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -164,6 +224,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# How long replicating an image takes in this stand-in, in seconds (the real copy takes
+# minutes); the replica is "Creating" meanwhile.
+IMS_REPLICATION_SECONDS = env.float("IMS_REPLICATION_SECONDS", default=5.0)
 
 # Rows per page of every console list (the real console's default).
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)

@@ -7,6 +7,7 @@ from django.urls import include, path
 from console import views
 from console.iam.api import api as iam_api
 
+handler400 = "console.views.error_400"
 handler403 = "console.views.error_403"
 handler404 = "console.views.error_404"
 

@@ -17,6 +17,7 @@ from console.decorators import project_required
 from console.forms import LoginForm, PreferencesForm, RegionSwitchForm
 from console.middleware import REGION_SESSION_KEY
 from console.models import Tenant, User
+from console.security import demo_password_works
 from console.services import preferences_set
 
 DEMO_PASSWORD = "console-demo"
@@ -30,15 +31,14 @@ DEMO_PERSONAS = [
 
 
 def demo_personas() -> list[dict[str, str]]:
-    """The demo personas, when the demo world is installed."""
-    if not Tenant.objects.filter(name="Acme Images").exists():
+    """The demo personas whose demo password still works, on a demo install only."""
+    if not settings.DEMO or not Tenant.objects.filter(name="Acme Images").exists():
         return []
-    present = set(
-        User.objects.filter(username__in=[p[0] for p in DEMO_PERSONAS]).values_list(
-            "username", flat=True
-        )
-    )
-    return [{"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in present]
+    users = User.objects.filter(
+        username__in=[p[0] for p in DEMO_PERSONAS], is_active=True
+    ).values_list("username", "password")
+    usable = {u for u, encoded in users if demo_password_works(u, encoded, DEMO_PASSWORD)}
+    return [{"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in usable]
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -61,7 +61,7 @@ class LoginView(auth_views.LoginView):
         """Add the demo personas."""
         context = super().get_context_data(**kwargs)
         context["personas"] = demo_personas()
-        context["demo_password"] = DEMO_PASSWORD
+        context["demo_password"] = DEMO_PASSWORD if context["personas"] else ""
         return context
 
 
@@ -126,6 +126,15 @@ def credentials(request: HttpRequest) -> HttpResponse:
         "console/credentials.html",
         {"tenant": request.project.tenant, "projects": request.projects},
     )
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The console's 400 page: a malformed request was refused before anything changed."""
+    reason = str(exception) if exception and str(exception) else ""
+    if reason:
+        nothing_changed = _("Nothing was changed.")
+        reason = f"{reason} {nothing_changed}"
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ims.models import Image, ImageBackup, ImageMember, MemberBackup
+from ims.models import Image, ImageBackup, ImageMember, ImageQuota, ImageTag, MemberBackup
 
 
 class ImageBackupInline(admin.TabularInline):
@@ -19,6 +19,31 @@ class ImageMemberInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["project", "vault"]
     readonly_fields = ["created", "updated"]
+
+
+class ImageTagInline(admin.TabularInline):
+    """Image tag rows inline."""
+
+    model = ImageTag
+    extra = 0
+
+
+@admin.register(ImageTag)
+class ImageTagAdmin(admin.ModelAdmin):
+    """Image tags, searchable by key and value."""
+
+    list_display = ["image", "key", "value"]
+    search_fields = ["key", "value", "image__name"]
+    autocomplete_fields = ["image"]
+
+
+@admin.register(ImageQuota)
+class ImageQuotaAdmin(admin.ModelAdmin):
+    """Per-project IMS quotas; a project without a row has the defaults."""
+
+    list_display = ["project", "images", "shared_images", "image_members"]
+    search_fields = ["project__project_id", "project__tenant__name"]
+    autocomplete_fields = ["project"]
 
 
 @admin.register(Image)
@@ -40,7 +65,7 @@ class ImageAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner", "region", "kms_key", "source_image"]
     readonly_fields = ["id", "created"]
     list_select_related = ["owner__tenant", "owner__region", "region"]
-    inlines = [ImageBackupInline, ImageMemberInline]
+    inlines = [ImageBackupInline, ImageTagInline, ImageMemberInline]
 
 
 @admin.register(ImageMember)

@@ -26,8 +26,33 @@ def parse_project_ids(text: str) -> list[str]:
     return normalize_project_ids(PROJECT_ID_SEPARATORS.split(text or ""))
 
 
-class PrivateImageFilterForm(forms.Form):
-    """Search, image type filter and paging of the Private Images tab."""
+class TagSearchFields(forms.Form):
+    """Search by Tag: a tag key, and optionally its value (blank: any value)."""
+
+    tag_key = forms.CharField(required=False, max_length=36, label=gettext_lazy("Tag key"))
+    tag_value = forms.CharField(required=False, max_length=43, label=gettext_lazy("Tag value"))
+
+    def tag_filter(self, prefix: str = "") -> dict[str, str]:
+        """Lookups for the images' tags (one join: a key has one value per image)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        key = (data.get("tag_key") or "").strip()
+        if not key:
+            return {}
+        lookups = {f"{prefix}tags__key": key}
+        if value := (data.get("tag_value") or "").strip():
+            lookups[f"{prefix}tags__value"] = value
+        return lookups
+
+
+class ImageTagForm(forms.Form):
+    """Add Tag: a key and an optional value (the service checks the documented rules)."""
+
+    key = forms.CharField(max_length=64, label=gettext_lazy("Tag key"))
+    value = forms.CharField(required=False, max_length=64, label=gettext_lazy("Tag value"))
+
+
+class PrivateImageFilterForm(TagSearchFields):
+    """Search, image type filter, Search by Tag and paging of the Private Images tab."""
 
     q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
     type = forms.ChoiceField(
@@ -119,8 +144,8 @@ class RecipientSelectionForm(forms.Form):
         return any(self.has_error("recipients", code) for code in FOREIGN_VALUE_CODES)
 
 
-class SharedListFilterForm(forms.Form):
-    """Search, filter and paging of the shared lists."""
+class SharedListFilterForm(TagSearchFields):
+    """Search, filter, Search by Tag and paging of the shared lists."""
 
     VIEWS = [("accepted", gettext_lazy("Accepted")), ("rejected", gettext_lazy("Rejected Images"))]
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.kms.models import Key, KeyGrant
 from console.models import DiskRole, Project, Region, Tenant
@@ -79,7 +81,7 @@ class Image(models.Model):
         QUEUED = "queued", _("Queued")
         SAVING = "saving", _("Creating")
         ACTIVE = "active", _("Normal")
-        ERROR = "error", _("Abnormal")
+        ERROR = "error", pgettext_lazy("image status", "Error")
 
     class FullEcsSource(models.TextChoices):
         NONE = "", "—"
@@ -105,6 +107,9 @@ class Image(models.Model):
     os_type = models.CharField("OS type", max_length=16, choices=OsType.choices)
     os = models.CharField("OS", max_length=128)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(
+        max_length=255, blank=True, help_text="Why the image is in Error status."
+    )
     min_disk_gb = models.PositiveIntegerField(
         "disk capacity (GB)", default=40, help_text="Minimum disk size a server or disk needs."
     )
@@ -337,6 +342,67 @@ class MemberBackup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} for {self.member.project.project_id}"
+
+
+class ImageTag(models.Model):
+    """A key/value tag of a private image, set by its owner; recipients see and search it."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=36)
+    value = models.CharField(max_length=43, blank=True)
+
+    class Meta:
+        ordering = ["image", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "key"], name="image_tag_key_unique"),
+        ]
+        # Search by Tag looks up a key, or a key and a value, then joins the images.
+        indexes = [models.Index(fields=["key", "value"], name="image_tag_search")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class ImageQuota(models.Model):
+    """A project's IMS quotas (reference §10.7); a project without a row has the defaults.
+
+    Only `image` (20, from 1 to 1000) is documented; the other defaults are chosen so they
+    never bind before the documented limits do (every private image shared, each with 256).
+    """
+
+    DEFAULTS = {"images": 20, "shared_images": 20, "image_members": 20 * 256}
+    MIN, MAX = 1, 1000
+    MAX_MEMBERS = 1000 * 256
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="image_quota"
+    )
+    images = models.PositiveIntegerField(
+        "private images",
+        default=DEFAULTS["images"],
+        validators=[MinValueValidator(MIN), MaxValueValidator(MAX)],
+        help_text="Quota type image: private images of the project, in any status.",
+    )
+    shared_images = models.PositiveIntegerField(
+        "shared images",
+        default=DEFAULTS["shared_images"],
+        validators=[MinValueValidator(MIN), MaxValueValidator(MAX)],
+        help_text="Quota type image_shared: private images with at least one recipient "
+        "that accepted or rejected them (pending shares do not count).",
+    )
+    image_members = models.PositiveIntegerField(
+        "image members",
+        default=DEFAULTS["image_members"],
+        validators=[MinValueValidator(MIN), MaxValueValidator(MAX_MEMBERS)],
+        help_text="Quota type image_member: recipients of the project's images that "
+        "accepted or rejected them, counted once per image.",
+    )
+
+    class Meta:
+        verbose_name = "image quota"
+
+    def __str__(self) -> str:
+        return f"IMS quota of {self.project}"
 
 
 # The API's job model lives with the API; importing it here registers it with the app.

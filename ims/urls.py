@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ims.views import private, replicate, shared
+from ims.views import private, replicate, shared, tags
 
 app_name = "ims"
 
@@ -21,5 +21,6 @@ urlpatterns = [
         private.image_members_delete,
         name="image_members_delete",
     ),
+    path("images/<uuid:image_id>/tags/", tags.image_tags, name="image_tags"),
     path("images/<uuid:image_id>/replicate/", replicate.image_replicate, name="image_replicate"),
 ]

@@ -28,6 +28,13 @@ def _default_language_and_zone():
     timezone.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _instant_replication(settings):
+    # Tasks run in process (the tests of the database queue choose it themselves).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.IMS_REPLICATION_SECONDS = 0
+
+
 @dataclass
 class World:
     """Two regions; a sharer tenant and a recipient tenant with a project in each."""

@@ -14,7 +14,7 @@ from console.ids import new_hex32
 from console.kms.models import Key, KeyGrant
 from console.models import Project, Region, Tenant, User
 from ims.api.models import Job
-from ims.models import Image, ImageBackup, ImageMember, MemberBackup
+from ims.models import Image, ImageBackup, ImageMember, ImageQuota, ImageTag, MemberBackup
 from vaults.models import Backup, Vault
 
 
@@ -100,6 +100,22 @@ class ImageBackupFactory(DjangoModelFactory[ImageBackup]):
 
     class Meta:
         model = ImageBackup
+
+
+class ImageTagFactory(DjangoModelFactory[ImageTag]):
+    image = factory.SubFactory(ImageFactory)
+    key = factory.Sequence(lambda n: f"key-{n}")
+    value = "prod"
+
+    class Meta:
+        model = ImageTag
+
+
+class ImageQuotaFactory(DjangoModelFactory[ImageQuota]):
+    project = factory.SubFactory(ProjectFactory)
+
+    class Meta:
+        model = ImageQuota
 
 
 class ImageMemberFactory(DjangoModelFactory[ImageMember]):

@@ -61,6 +61,21 @@ def _vault_resource(kw: dict[str, Any]) -> tuple[object, str]:
     return kw["vault"].vault_id, kw["vault"].name
 
 
+@audited(
+    service="CBR",
+    operation=lambda kw: kw["operation"],
+    resource_type="vault",
+    resource=lambda kw: (
+        (kw["vault"].vault_id, kw["vault"].name) if kw.get("vault") else ("", kw.get("name", ""))
+    ),
+)
+def vault_change_check(
+    *, actor: User, project: Project, operation: str, vault: Vault | None = None, name: str = ""
+) -> None:
+    """Refuse a read-only user's vault change before its input is even read; audited."""
+    ensure_can_change(actor)
+
+
 def _used_gb(vault: Vault) -> int:
     return vault.backups.aggregate(total=Coalesce(Sum("size_gb"), 0))["total"]
 

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused, VaultNotFound
 from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog, render_page
-from console.services import ensure_can_change
 from vaults import services
 from vaults.forms import VaultCreateForm, VaultDeleteForm, VaultExpandForm
 from vaults.models import Vault
@@ -47,10 +46,21 @@ def _refuse(request: HtmxHttpRequest, form: forms.Form, error: ConsoleError) -> 
     refuse(request, error, form)
 
 
-def _role_allows(request: HtmxHttpRequest, form: forms.Form) -> bool:
-    """Refuse a read-only user's change before validating anything; True when allowed."""
+def _role_allows(
+    request: HtmxHttpRequest, form: forms.Form, operation: str, vault: Vault | None = None
+) -> bool:
+    """Refuse a read-only user's change before validating anything; True when allowed.
+
+    The refusal is audited like every other: a failed trace of the vault operation.
+    """
     try:
-        ensure_can_change(request.user)
+        services.vault_change_check(
+            actor=request.user,
+            project=request.project,
+            operation=operation,
+            vault=vault,
+            name=str(request.POST.get("name", "")),
+        )
     except RoleRefused as error:
         _refuse(request, form, error)
         return False
@@ -72,7 +82,7 @@ def vault_create(request: HtmxHttpRequest) -> HttpResponse:
     """Create Vault; afterwards go back to a same-site `next` page or to the new vault."""
     if request.method == "POST":
         form = VaultCreateForm(request.POST, project=request.project)
-        if _role_allows(request, form) and form.is_valid():
+        if _role_allows(request, form, "createVault") and form.is_valid():
             data = form.cleaned_data
             try:
                 vault = services.vault_create(
@@ -118,7 +128,7 @@ def vault_expand(request: HtmxHttpRequest, vault_id: UUID) -> HttpResponse:
     vault = _vault_or_404(request, vault_id)
     if request.method == "POST":
         form = VaultExpandForm(request.POST, vault=vault)
-        if _role_allows(request, form) and form.is_valid():
+        if _role_allows(request, form, "updateVault", vault) and form.is_valid():
             capacity = form.cleaned_data["capacity_gb"]
             try:
                 services.vault_expand(actor=request.user, vault=vault, capacity_gb=capacity)
@@ -153,7 +163,8 @@ def vault_delete(request: HtmxHttpRequest, vault_id: UUID) -> HttpResponse:
     """Delete Vault: a confirmation (page or dialog); refused while the vault holds backups."""
     vault = _vault_or_404(request, vault_id)
     form = VaultDeleteForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and _role_allows(request, form) and form.is_valid():
+    role_ok = request.method == "POST" and _role_allows(request, form, "deleteVault", vault)
+    if role_ok and form.is_valid():
         try:
             services.vault_delete(actor=request.user, vault=vault)
         except ConsoleError as error:

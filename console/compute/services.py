@@ -239,7 +239,11 @@ def server_start(*, actor: User, project: Project, server: Server) -> Server:
     resource=_server_resource,
 )
 def server_change_os(*, actor: User, project: Project, server: Server, image: Image) -> Server:
-    """Reinstall a stopped server from another system disk image; the disk grows if needed."""
+    """Reinstall a stopped server from a system disk or full-ECS image; data disks stay.
+
+    A full-ECS image's system disk backup becomes the new system disk, so the disk needs
+    that backup's size; a disk is never shrunk.
+    """
     ensure_can_change(actor)
     server = _lock_server(project, server)
     if server.status != Server.Status.STOPPED:
@@ -247,17 +251,18 @@ def server_change_os(*, actor: User, project: Project, server: Server, image: Im
             format_lazy(_("Stop {server} before changing its OS."), server=server.name)
         )
     image = image_lock_for_use(project=project, image=image, use="change_os")
+    needed = system_disk_min_gb(image)
     previous = server.image_name
     server.image = image
     server.image_name = image.name
     server.save(update_fields=["image", "image_name"])
     system_disk = server.disks.select_for_update().filter(role=Disk.Role.SYSTEM).first()
     if system_disk is None:
-        Disk.objects.create(
+        system_disk = Disk.objects.create(
             project=project,
             name=_disk_name(server.name, "-sys"),
             role=Disk.Role.SYSTEM,
-            size_gb=image.min_disk_gb,
+            size_gb=needed,
             availability_zone=server.availability_zone,
             server=server,
             image=image,
@@ -265,12 +270,17 @@ def server_change_os(*, actor: User, project: Project, server: Server, image: Im
         )
     else:
         system_disk.image = image
-        system_disk.size_gb = max(system_disk.size_gb, image.min_disk_gb)
+        system_disk.size_gb = max(system_disk.size_gb, needed)
         system_disk.save(update_fields=["image", "size_gb"])
     note(
         resource_id=server.server_id,
         resource_name=server.name,
-        detail={"image_id": str(image.pk), "image_name": image.name, "previous": previous},
+        detail={
+            "image_id": str(image.pk),
+            "image_name": image.name,
+            "previous": previous,
+            "system_disk_gb": system_disk.size_gb,
+        },
     )
     return server
 

@@ -84,11 +84,16 @@ def access_key_status(request: HttpRequest, access_key: str) -> HttpResponse:
     """Enable or disable a key."""
     key = get_object_or_404(AccessKey, user=request.user, access_key=access_key)
     active = request.POST.get("status") == AccessKey.Status.ACTIVE
-    services.access_key_set_status(
-        actor=request.user, project=request.project, key=key, active=active
-    )
-    state = _("enabled") if active else _("disabled")
-    messages.success(request, _("Access key %(ak)s %(state)s.") % {"ak": key, "state": state})
+    try:
+        services.access_key_set_status(
+            actor=request.user, project=request.project, key=key, active=active
+        )
+    except ConsoleError as error:
+        # Deleted meanwhile (another tab, another session): say so instead of failing.
+        messages.error(request, str(error))
+    else:
+        state = _("enabled") if active else _("disabled")
+        messages.success(request, _("Access key %(ak)s %(state)s.") % {"ak": key, "state": state})
     return redirect("iam:access_keys")
 
 
@@ -97,6 +102,10 @@ def access_key_status(request: HttpRequest, access_key: str) -> HttpResponse:
 def access_key_delete(request: HttpRequest, access_key: str) -> HttpResponse:
     """Delete a key."""
     key = get_object_or_404(AccessKey, user=request.user, access_key=access_key)
-    services.access_key_delete(actor=request.user, project=request.project, key=key)
-    messages.success(request, _("Access key %(ak)s deleted.") % {"ak": access_key})
+    try:
+        services.access_key_delete(actor=request.user, project=request.project, key=key)
+    except ConsoleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Access key %(ak)s deleted.") % {"ak": access_key})
     return redirect("iam:access_keys")

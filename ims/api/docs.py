@@ -54,7 +54,13 @@ def images_for(project: Project, *, member_status: str = "accepted") -> QuerySet
             Q(owner__isnull=True, region=project.region_id) | Q(owner=project) | Q(shared_here=True)
         )
         .select_related("owner", "kms_key")
+        .prefetch_related("tags")
     )
+
+
+def glance_tags(image: Image) -> list[str]:
+    """The owner's tags as IMS shows them in Glance's `tags`: "key.value" (or "key")."""
+    return [f"{tag.key}.{tag.value}" if tag.value else tag.key for tag in image.tags.all()]
 
 
 def visibility_filter(project: Project, visibility: str) -> Q:
@@ -95,7 +101,7 @@ def image_doc(image: Image, project: Project) -> dict[str, Any]:
         "container_format": "bare",
         "checksum": None,
         "os_hidden": False,
-        "tags": [],
+        "tags": glance_tags(image),
         "created_at": created,
         "updated_at": created,
         "self": f"/v2/images/{image.pk}",

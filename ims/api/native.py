@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Literal
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest
 from django.tasks.exceptions import TaskResultDoesNotExist
 from ninja import Field, Query, Router, Schema
@@ -29,6 +29,7 @@ from ims.api.schemas import (
     Quotas,
 )
 from ims.models import Image, ImageMember
+from ims.services import quota_usage
 
 router = Router(tags=["IMS"])
 
@@ -228,14 +229,8 @@ def native_member_detail(request: HttpRequest, project_id: str, image_id: str, m
 @router.get("/v1/cloudimages/quota", response={200: Quotas, **ERRORS})
 def quota(request: HttpRequest):
     """The project's image, shared image and member counts against their quotas."""
-    project = request.auth.project
-    own = Image.objects.owned_by(project).aggregate(
-        images=Count("pk"), shared=Count("pk", filter=Q(members__isnull=False), distinct=True)
-    )
-    members = ImageMember.objects.filter(image__owner=project).count()
     resources = [
-        {"type": "image", "used": own["images"], "quota": 100, "min": 1, "max": 1000},
-        {"type": "image_shared", "used": own["shared"], "quota": 100, "min": 1, "max": 1000},
-        {"type": "image_member", "used": members, "quota": 256, "min": 1, "max": 256},
+        {"type": u.type, "used": u.used, "quota": u.quota, "min": u.min, "max": u.max}
+        for u in quota_usage(request.auth.project)
     ]
     return {"quotas": {"resources": resources}}

@@ -10,7 +10,13 @@ from ims.services.answers import (
     shares_accept,
     shares_reject,
 )
-from ims.services.replication import IMAGE_NAME_RE, IMAGE_NAME_RULE, image_replicate
+from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
+from ims.services.replication import (
+    IMAGE_NAME_RE,
+    IMAGE_NAME_RULE,
+    image_replicate,
+    image_replication_finish,
+)
 from ims.services.sharing import (
     MAX_PROJECT_IDS_PER_SHARE,
     ShareResult,
@@ -19,6 +25,14 @@ from ims.services.sharing import (
     image_share,
     image_share_refusal,
     normalize_project_ids,
+)
+from ims.services.tags import (
+    MAX_TAGS_PER_IMAGE,
+    TAG_KEY_RULE,
+    TAG_VALUE_RULE,
+    clean_tag,
+    image_tag_add,
+    image_tag_delete,
 )
 from ims.services.use import (
     USE_IMAGE_TYPES,
@@ -31,19 +45,30 @@ __all__ = [
     "IMAGE_NAME_RE",
     "IMAGE_NAME_RULE",
     "MAX_PROJECT_IDS_PER_SHARE",
+    "MAX_TAGS_PER_IMAGE",
+    "TAG_KEY_RULE",
+    "TAG_VALUE_RULE",
+    "QuotaUsage",
     "USE_IMAGE_TYPES",
     "ShareAnswer",
     "ShareResult",
+    "clean_tag",
     "full_ecs_required_gb",
     "image_delete",
     "image_lock_for_use",
     "image_members_delete",
     "image_replicate",
+    "image_replication_finish",
     "image_share",
     "image_share_refusal",
+    "image_tag_add",
+    "image_tag_delete",
     "image_use_refusal",
+    "lock_quota",
     "normalize_project_ids",
     "member_backups_release",
+    "private_images_left",
+    "quota_usage",
     "shares_accept",
     "shares_reject",
     "system_disk_min_gb",

@@ -27,6 +27,7 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, MemberBackup
 from ims.services.answers import member_backups_release
+from ims.services.quotas import lock_quota, shared_image_ids
 
 MAX_PROJECT_IDS_PER_SHARE = 100
 
@@ -189,6 +190,7 @@ def image_share(
     image_pks = list(dict.fromkeys(image.pk for image in images))
     if not image_pks:
         raise ImsError("IMG.0086")
+    quota = lock_quota(project)
     # The images stay locked until the members are written, so two submissions for the
     # same image queue up instead of both passing the recipient limit (D7); a fixed lock
     # order keeps them from deadlocking.
@@ -282,6 +284,15 @@ def image_share(
                 format_lazy(text, max=image.max_members, has=len(current[image.pk]), add=len(new))
             )
             problems.append(ShareProblem(error, format_lazy(_("Image {name}"), name=image.name)))
+    new_members = {
+        image.pk: [r for r in recipients if r.pk not in current[image.pk]] for image in shareable
+    }
+    counted = shared_image_ids(project)
+    for error in quota.sharing_refusals(
+        new_images=sum(1 for i in shareable if i.pk not in counted and new_members[i.pk]),
+        new_members=sum(len(new) for new in new_members.values()),
+    ):
+        problems.append(ShareProblem(error, _("Quota")))
     if problems:
         raise ShareRefused(problems)
 

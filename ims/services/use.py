@@ -13,7 +13,7 @@ from ims.models import Image, ImageBackup, ImageMember
 # What each follow-up may start from (D9).
 USE_IMAGE_TYPES = {
     "server": {Image.ImageType.SYSTEM, Image.ImageType.FULL_ECS},
-    "change_os": {Image.ImageType.SYSTEM},
+    "change_os": {Image.ImageType.SYSTEM, Image.ImageType.FULL_ECS},
     "disk": {Image.ImageType.DATA},
     "replicate": {Image.ImageType.SYSTEM, Image.ImageType.DATA},
 }
@@ -29,7 +29,7 @@ IMAGE_KINDS = {
 
 WRONG_TYPE = {
     "server": _("Servers are created from system disk and full-ECS images; {image} is {kind}."),
-    "change_os": _("Change OS needs a system disk image; {image} is {kind}."),
+    "change_os": _("Change OS needs a system disk or full-ECS image; {image} is {kind}."),
     "disk": _("Data disks are created from data disk images; {image} is {kind}."),
     "replicate": _("Only system disk and data disk images can be replicated; {image} is {kind}."),
 }
@@ -71,13 +71,13 @@ def image_use_refusal(
     if image.image_type not in USE_IMAGE_TYPES[use]:
         kind = IMAGE_KINDS.get(image.image_type, image.get_image_type_display())
         return InputRefused(format_lazy(WRONG_TYPE[use], image=image.name, kind=kind))
-    if use == "replicate" and image.min_disk_gb > Image.MAX_REPLICATION_GB:
+    if use == "replicate" and image.size_gb >= Image.MAX_REPLICATION_GB:
         return InputRefused(
             format_lazy(
                 _("The image size must be less than {max} GB; {image} has {size} GB."),
                 max=Image.MAX_REPLICATION_GB,
                 image=image.name,
-                size=image.min_disk_gb,
+                size=image.size_gb,
             )
         )
     if detail := image.unavailable_reason(project.tenant_id, key_granted=key_granted):

@@ -20,6 +20,7 @@ from console.htmx import HtmxHttpRequest, dialog_done, paginate, refuse, render_
 from ims import services
 from ims.forms import (
     ImageSelectionForm,
+    ImageTagForm,
     PrivateImageFilterForm,
     ProjectIdsForm,
     PublicImageFilterForm,
@@ -80,7 +81,9 @@ def private_images(request: HtmxHttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     images = (
         Image.objects.owned_by(request.project)
+        .filter(**form.tag_filter())
         .select_related("kms_key")
+        .prefetch_related("tags")
         .order_by("-created", "name", "pk")
     )
     if filters.get("q"):
@@ -94,8 +97,11 @@ def private_images(request: HtmxHttpRequest) -> HttpResponse:
     context = tab_context(request, "private") | {
         "page": page,
         "filter_form": form,
-        "filtered": bool(filters.get("q") or filters.get("type")),
-        "query_prefix": _query_prefix(filters, ["q", "type"]),
+        "filtered": bool(filters.get("q") or filters.get("type") or filters.get("tag_key")),
+        "query_prefix": _query_prefix(filters, ["q", "type", "tag_key", "tag_value"]),
+        "images_left": services.private_images_left(request.project),
+        # A replica being created: the list reloads itself until it is Normal or Error.
+        "creating": any(i.status == Image.Status.SAVING for i in page.object_list),
     }
     return render_page(request, "ims/private_images.html", context, partials=["image-list"])
 
@@ -276,6 +282,11 @@ def image_detail(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "members": _recipients(image),
         "backups": backups,
         "backup_total": sum(b.size_gb for b in backups),
+        "tags": list(image.tags.order_by("key")),
+        "form": ImageTagForm(),
+        "max_tags": services.MAX_TAGS_PER_IMAGE,
+        "key_rule": services.TAG_KEY_RULE,
+        "value_rule": services.TAG_VALUE_RULE,
     }
     return render_page(request, "ims/image_detail.html", context, partials=["image-detail-panel"])
 

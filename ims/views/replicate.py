@@ -50,7 +50,7 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.image_replicate(
+            copy = services.image_replicate(
                 actor=request.user,
                 project=project,
                 image=image,
@@ -63,8 +63,11 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Replication of %(name)s started; the copy appears under Private Images.")
-                % {"name": image.name},
+                _(
+                    "Replication of %(source)s started: %(copy)s is Creating under Private "
+                    "Images and becomes Normal when the copy is complete."
+                )
+                % {"source": image.name, "copy": copy.name},
             )
             return dialog_done(
                 request, fallback_url=reverse("ims:private_images"), event="image-replicated"

@@ -64,13 +64,16 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     pending = paginate(pending_members, filters.get("pending_page"))
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
+    members = members.filter(**params.tag_filter("image__")).prefetch_related("image__tags")
     if filters.get("q"):
         members = members.filter(image__name__icontains=filters["q"])
     if filters.get("type"):
         members = members.filter(image__image_type=filters["type"])
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
     page = paginate(members, filters.get("page"))
-    query = {k: v for k, v in filters.items() if v and k in ("q", "type", "view")}
+    query = {
+        k: v for k, v in filters.items() if v and k in ("q", "type", "view", "tag_key", "tag_value")
+    }
     return tab_context(request, "shared", pending_count=pending.paginator.count) | {
         "pending": pending,
         "page": page,

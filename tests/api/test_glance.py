@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from console.audit.models import Message, Trace
@@ -15,6 +17,7 @@ from tests.factories import (
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
+    ImageTagFactory,
     KeyFactory,
     ProjectFactory,
     UserFactory,
@@ -378,3 +381,29 @@ class TestSchemasAndErrors:
         assert error_of(recipient_api.call("patch", "/v2/images"))[0] == 405
         assert error_of(recipient_api.get("/nothing-at-all"))[0] == 404
         assert error_of(recipient_api.call("post", "", {}))[0] in (403, 405)
+
+
+class TestTags:
+    def test_the_owners_tags_are_glance_tags_for_owner_and_recipient(
+        self, world, image, sharer_api, recipient_api
+    ):
+        ImageTagFactory(image=image, key="env", value="prod")
+        ImageTagFactory(image=image, key="team", value="")
+        ImageMemberFactory(image=image, project=world.recipient_de, status="accepted")
+        expected = ["env.prod", "team"]
+        assert sharer_api.call("get", f"/v2/images/{image.pk}").json()["tags"] == expected
+        assert recipient_api.call("get", f"/v2/images/{image.pk}").json()["tags"] == expected
+        listed = recipient_api.call("get", "/v2/images?visibility=shared").json()["images"]
+        assert [doc["tags"] for doc in listed] == [expected]
+
+    def test_listing_tags_costs_the_same_queries_for_more_images(self, world, sharer_api):
+        def queries():
+            with CaptureQueriesContext(connection) as captured:
+                assert sharer_api.call("get", "/v2/images").status_code == 200
+            return len(captured.captured_queries)
+
+        ImageTagFactory(image=ImageFactory(owner=world.sharer_de), key="a", value="1")
+        few = queries()
+        for n in range(5):
+            ImageTagFactory(image=ImageFactory(owner=world.sharer_de), key=f"k{n}", value="v")
+        assert queries() == few

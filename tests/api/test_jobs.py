@@ -19,6 +19,7 @@ from tests.factories import (
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
+    ImageQuotaFactory,
     ProjectFactory,
     VaultFactory,
 )
@@ -227,13 +228,18 @@ class TestJobsAndMembers:
         assert error_of(recipient_api.get("/v2/cloudimages?__imagetype=bogus"))[0] == 400
 
     def test_quota(self, world, images, sharer_api):
-        ImageMemberFactory(image=images[0], project=world.recipient_de)
+        ImageMemberFactory(image=images[0], project=world.recipient_de, status="accepted")
+        # A share still pending does not consume the sharing quotas (reference §2).
+        ImageMemberFactory(image=images[1], project=world.recipient_de)
+        ImageQuotaFactory(project=world.sharer_de, shared_images=5)
         resources = {
             r["type"]: r
             for r in sharer_api.get("/v1/cloudimages/quota").json()["quotas"]["resources"]
         }
-        assert resources["image"]["used"] == 2
-        assert resources["image_shared"]["used"] == 1 and resources["image_member"]["used"] == 1
+        image = resources["image"]
+        assert (image["used"], image["quota"], image["min"], image["max"]) == (2, 20, 1, 1000)
+        assert (resources["image_shared"]["used"], resources["image_shared"]["quota"]) == (1, 5)
+        assert resources["image_member"]["used"] == 1
 
 
 def test_a_task_that_died_reads_as_a_failed_job(world, images, settings):

@@ -314,13 +314,53 @@ class TestChangeOs:
         server.refresh_from_db()
         assert server.image is None
 
-    @pytest.mark.parametrize("traits", [{"full_ecs": True}, {"data_disk": True}])
-    def test_only_system_disk_images(self, world, traits):
+    @pytest.mark.parametrize("image_type", ["data", "iso"])
+    def test_only_system_disk_and_full_ecs_images(self, world, image_type):
         server = self.server(world)
-        with pytest.raises(InputRefused, match="system disk image"):
-            self.change(world, server, share(world, **traits))
+        with pytest.raises(InputRefused, match="system disk or full-ECS image"):
+            self.change(world, server, share(world, image_type=image_type))
         server.refresh_from_db()
         assert server.image is None
+
+    def full_ecs_share(self, world, status="accepted"):
+        image = share(world, status, full_ecs=True, min_disk_gb=40)
+        ImageBackupFactory(image=image, role="system", device="/dev/vda", size_gb=80)
+        ImageBackupFactory(image=image, role="data", device="/dev/vdb", size_gb=200)
+        return image
+
+    def test_accepted_full_ecs_image_system_backup_becomes_the_system_disk(self, world):
+        server = self.server(world, disk_gb=40)
+        data = DiskFactory(project=world.recipient_de, server=server, role="data", size_gb=30)
+        image = self.full_ecs_share(world)
+        self.change(world, server, image)
+        server.refresh_from_db()
+        assert (server.image, server.image_name) == (image, image.name)
+        system = server.disks.get(role="system")
+        # The size comes from the system disk backup (80 GB), not the image's 40 GB.
+        assert (system.image, system.size_gb) == (image, 80)
+        data.refresh_from_db()
+        assert (data.size_gb, data.image_id, data.server_id) == (30, None, server.pk)
+        assert server.disks.filter(role="data").count() == 1
+        trace = Trace.objects.get(operation="changeOS")
+        assert trace.detail["system_disk_gb"] == 80
+
+    @pytest.mark.parametrize("status", ["pending", "rejected"])
+    def test_pending_or_rejected_full_ecs_image_is_refused(self, world, status):
+        server = self.server(world)
+        with pytest.raises(ImsError) as refused:
+            self.change(world, server, self.full_ecs_share(world, status))
+        assert refused.value.code == "IMG.0046"
+        server.refresh_from_db()
+        assert server.image is None
+
+    def test_unavailable_full_ecs_image_is_refused(self, world):
+        server = self.server(world)
+        image = self.full_ecs_share(world)
+        Image.objects.filter(pk=image.pk).update(status=Image.Status.ERROR)
+        with pytest.raises(ImsError) as refused:
+            self.change(world, server, image)
+        assert refused.value.code == "IMG.0046"
+        assert server.disks.get(role="system").size_gb == 40
 
     def test_revoked_grant_refuses_change_os(self, world):
         server = self.server(world)

@@ -306,13 +306,14 @@ class TestChangeOsPage:
         assert server.image == image
         assert server.disks.get(role="system").size_gb == 60
 
-    def test_page_shows_the_server_and_system_images(self, world, recipient_client):
+    def test_page_shows_the_server_and_system_and_full_ecs_images(self, world, recipient_client):
         server = self.server(world)
         share(world, name="sys-img")
         share(world, name="data-img", data_disk=True)
         share(world, name="full-img", full_ecs=True)
         response = recipient_client.get(f"{self.url(server)}?tab=shared")
-        assert [row["image"].name for row in response.context["rows"]] == ["sys-img"]
+        names = sorted(row["image"].name for row in response.context["rows"])
+        assert names == ["full-img", "sys-img"]
         assert server.name in response.content.decode()
 
     def test_running_server_is_refused(self, world, recipient_client):

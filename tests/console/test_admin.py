@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -22,8 +23,20 @@ pytestmark = pytest.mark.django_db
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 MODEL_IDS = [model._meta.label for model, _ in REGISTERED]
 FACTORY_FOR = {f._meta.model: f for f in FACTORIES}
-# Registered models without a factory of ours (Django's own).
-EXTRA_BUILDERS = {Group: lambda: Group.objects.create(name="operators")}
+# Registered models without a factory of ours (Django's and django-axes' own).
+LOGIN_ATTEMPT = {
+    "username": "bob",
+    "ip_address": "10.0.0.1",
+    "user_agent": "test",
+    "path_info": "/login/",
+}
+EXTRA_BUILDERS = {
+    Group: lambda: Group.objects.create(name="operators"),
+    AccessAttempt: lambda: AccessAttempt.objects.create(
+        **LOGIN_ATTEMPT, get_data="", post_data="", failures_since_start=5
+    ),
+    AccessFailureLog: lambda: AccessFailureLog.objects.create(**LOGIN_ATTEMPT, locked_out=True),
+}
 
 
 def autocomplete_fields():

@@ -174,3 +174,32 @@ def test_unexpected_exception_shows_the_500_page(world, monkeypatch):
 def test_every_response_varies_on_hx_request(client, db):
     response = client.get("/login/")
     assert "HX-Request" in response["Vary"]
+
+
+DOCUMENTED_IMG_0026 = (
+    "The role is invalid. You need to apply for the required permissions or pass the "
+    "real-name authentication."
+)
+
+
+@pytest.mark.django_db
+class TestReadOnlyRefusal:
+    def test_service_refusal_is_the_documented_text_and_one_plain_sentence(self, world):
+        from console.errors import RoleRefused
+        from console.services import ensure_can_change
+
+        with pytest.raises(RoleRefused) as refused:
+            ensure_can_change(world.readonly_user)
+        assert refused.value.code == "IMG.0026"
+        assert refused.value.message.startswith(DOCUMENTED_IMG_0026 + " ")
+        extra = refused.value.message.removeprefix(DOCUMENTED_IMG_0026 + " ")
+        assert extra.count(".") == 1 and extra.endswith(".") and "read-only" in extra
+        assert "Your role is read-only:" not in refused.value.message
+
+    def test_full_page_refusal_shows_the_documented_text(self, world, readonly_client):
+        from tests.factories import ImageFactory
+
+        image = ImageFactory(owner=world.recipient_de)
+        response = readonly_client.post(reverse("ims:image_delete", args=[image.pk]))
+        assert response.status_code == 403
+        assert DOCUMENTED_IMG_0026 in response.content.decode()

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
+from console.tasks import wait_for_background_tasks
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -55,6 +57,13 @@ def demo_world(transactional_db) -> None:
 def new_page(browser, live_server, demo_world):
     """Open a fresh browser context; call it as new_page() or new_page("bob")."""
     contexts = []
+    # Every page runs under the console's Content Security Policy; anything it blocks
+    # (an inline style htmx injected, an inline handler) fails the test.
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def open_page(username: str | None = None):
         context = browser.new_context(
@@ -63,6 +72,7 @@ def new_page(browser, live_server, demo_world):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", watch)
         if username:
             login(page, username)
         return page
@@ -70,6 +80,9 @@ def new_page(browser, live_server, demo_world):
     yield open_page
     for context in contexts:
         context.close()
+    # Work a request started after its response must end before the database is flushed.
+    wait_for_background_tasks(timeout=30)
+    assert not violations, violations
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:

@@ -38,7 +38,7 @@ def test_replica_with_own_key_survives_the_owner_revoking_the_grant(new_page):
     dialog.get_by_label("KMS Key").select_option(label="beta-cmk")
     dialog.get_by_role("button", name="OK").click()
     expect(bob.locator("#messages")).to_contain_text(
-        "Replication of enc-ubuntu started; the copy appears under Private Images."
+        "Replication of enc-ubuntu started: copy_enc-ubuntu is Creating under Private Images"
     )
     expect(bob.locator("dialog#replicate-dialog")).to_have_count(0)
     assert Image.objects.get(name="copy_enc-ubuntu").kms_key.alias == "beta-cmk"

@@ -10,6 +10,7 @@ from console.kms.models import Key
 from console.kms.services import key_grant_revoke, key_set_state
 from ims.models import Image
 from ims.services import image_replicate
+from ims.tasks import replicate_image
 from tests.conftest import htmx
 from tests.factories import ImageFactory, ImageMemberFactory, KeyFactory, KeyGrantFactory
 
@@ -38,6 +39,13 @@ def replicate(world, image, user=None, **overrides):
     return image_replicate(**args)
 
 
+def finish(copy):
+    """Run the replication task the service enqueued, as the worker would."""
+    replicate_image.call(str(copy.pk))
+    copy.refresh_from_db()
+    return copy
+
+
 def copies():
     return Image.objects.filter(source_image__isnull=False)
 
@@ -53,7 +61,7 @@ class TestImageReplicate:
         copy = replicate(world, image, description="mine now")
         assert copy.pk != image.pk
         assert (copy.owner, copy.region, copy.source_image) == (world.recipient_de, world.de, image)
-        assert (copy.status, copy.image_type, copy.os) == ("active", image.image_type, "Debian 12")
+        assert (copy.status, copy.image_type, copy.os) == ("saving", image.image_type, "Debian 12")
         assert (copy.min_disk_gb, str(copy.size_gb), copy.kms_key) == (60, "4.50", None)
         assert copy.description == "mine now"
         assert copy in Image.objects.owned_by(world.recipient_de)
@@ -67,7 +75,7 @@ class TestImageReplicate:
 
     def test_deleting_the_source_keeps_the_copy(self, world):
         image = share(world)
-        copy = replicate(world, image)
+        copy = finish(replicate(world, image))
         image.delete()
         copy.refresh_from_db()
         assert copy.source_image is None and copy.status == "active"
@@ -99,11 +107,13 @@ class TestImageReplicate:
             replicate(world, share(world, **traits))
         assert not copies().exists()
 
-    def test_at_most_128_gb(self, world):
-        with pytest.raises(InputRefused, match="less than 128 GB"):
-            replicate(world, share(world, min_disk_gb=129))
+    def test_image_size_strictly_below_128_gb(self, world):
+        for size in ("128.00", "129.50"):
+            with pytest.raises(InputRefused, match="less than 128 GB"):
+                replicate(world, share(world, size_gb=size, min_disk_gb=40))
         assert not copies().exists()
-        assert replicate(world, share(world, min_disk_gb=128))
+        # The limit is on the image size, not on the disk capacity.
+        assert replicate(world, share(world, size_gb="127.99", min_disk_gb=500))
 
     @pytest.mark.parametrize("name", ["", " lead", "trail ", "x" * 129, "bad/name"])
     def test_invalid_names_are_refused(self, world, name):
@@ -133,7 +143,7 @@ class TestEncryptedReplication:
 
     def test_replica_survives_revoke_disable_and_deletion_of_the_owners_key(self, world):
         image, key, grant = encrypted_share(world)
-        copy = replicate(world, image, kms_key=KeyFactory(project=world.recipient_de))
+        copy = finish(replicate(world, image, kms_key=KeyFactory(project=world.recipient_de)))
         key_grant_revoke(actor=world.sharer_user, project=world.sharer_de, grant=grant)
         create = {
             "actor": world.recipient_user,
@@ -233,7 +243,7 @@ class TestReplicateDialog:
         assert response.status_code == 200
         assert "modal-close" in response.headers["HX-Trigger"]
         assert (
-            "Replication of web-img started; the copy appears under Private Images."
+            "Replication of web-img started: copy_web-img is Creating under Private Images"
             in response.content.decode()
         )
         assert copies().get().name == "copy_web-img"
@@ -277,7 +287,7 @@ class TestReplicateDialog:
         assert not copies().exists()
 
     def test_full_ecs_and_big_images_are_refused_in_the_dialog(self, world, recipient_client):
-        for image in (share(world, full_ecs=True), share(world, min_disk_gb=200)):
+        for image in (share(world, full_ecs=True), share(world, size_gb="200.00")):
             response = recipient_client.post(url(image), {"name": "c"})
             assert response.context["refusal"] is not None
         assert not copies().exists()

@@ -7,16 +7,17 @@ and member rows, on SQLite the immediate write transactions.
 import pytest
 
 from console.audit.models import Message, Trace
-from console.errors import ShareRefused
+from console.errors import ConsoleError, ShareRefused
 from console.ids import new_hex32
 from console.models import Project, Tenant
 from ims.models import Image, ImageMember
-from ims.services import image_delete, image_members_delete, image_share
+from ims.services import image_delete, image_members_delete, image_replicate, image_share
 from tests.factories import (
     BackupFactory,
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
+    ImageQuotaFactory,
     VaultFactory,
 )
 from tests.races import race, while_locked
@@ -98,3 +99,24 @@ def test_stopping_a_share_waits_for_an_accept_in_progress(world):
     assert [m.status for m in outcome] == ["accepted"], outcome
     assert not ImageMember.objects.exists() and not Backup.objects.exists()
     assert Trace.objects.get(operation="deleteMember").detail["released_backup_gb"] == 60
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_replications_racing_for_the_last_private_image(world, attempt):
+    ImageQuotaFactory(project=world.recipient_de, images=1)
+    sources = ImageFactory.create_batch(2, owner=world.sharer_de)
+    for source in sources:
+        ImageMemberFactory(image=source, project=world.recipient_de, status="accepted")
+
+    def replicate(source):
+        return lambda: image_replicate(
+            actor=world.recipient_user,
+            project=world.recipient_de,
+            image=source,
+            name=f"copy_{source.name}",
+        )
+
+    results = race(*(replicate(source) for source in sources))
+    refused = [r for r in results if isinstance(r, ConsoleError)]
+    assert len(refused) == 1 and "private image quota" in str(refused[0]), results
+    assert Image.objects.owned_by(world.recipient_de).count() == 1

@@ -284,7 +284,8 @@ class TestWholeSubmission:
 
         with mock.patch.object(QuerySet, "select_for_update", autospec=True, side_effect=spy):
             share(world, [image], [world.recipient_de.project_id])
-        assert locked_models[:2] == [Image, ImageMember]
+        # The project row (its quotas) first, then the images, then their members.
+        assert locked_models[:3] == [Project, Image, ImageMember]
 
 
 class TestRecipientLimits:

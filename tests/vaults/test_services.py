@@ -62,7 +62,10 @@ class TestVaultCreate:
         with pytest.raises(RoleRefused):
             create(world, actor=world.readonly_user)
         assert not Vault.objects.exists()
-        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
+        failed = Trace.objects.get()
+        assert (failed.service, failed.operation, failed.result) == ("CBR", "createVault", "failed")
+        assert failed.user == world.readonly_user
+        assert failed.detail["error"].startswith("IMG.0026")
 
     def test_another_tenants_project_is_refused(self, world):
         with pytest.raises(VaultNotFound):
@@ -172,7 +175,12 @@ class TestVaultExpand:
             vault_expand(actor=world.readonly_user, vault=vault, capacity_gb=80)
         vault.refresh_from_db()
         assert vault.capacity_gb == 50
-        assert list(Trace.objects.values_list("result", flat=True)) == ["failed"]
+        failed = Trace.objects.get()
+        assert (failed.operation, failed.result, failed.resource_id) == (
+            "updateVault",
+            "failed",
+            str(vault.vault_id),
+        )
 
     def test_another_tenants_vault_is_refused(self, world):
         vault = VaultFactory(project=world.sharer_de, capacity_gb=50)

@@ -75,7 +75,7 @@ class TestVaultList:
         assert f'href="{detail_url(vault)}"' in body
         assert "Cloud server backup" in body
         assert "40 / 160" in body
-        assert 'style="width: 20%"' in body
+        assert 'class="usage-fill-4"' in body
         assert f'hx-get="{expand_url(vault)}"' in body
         assert f'hx-get="{delete_url(vault)}"' in body
         assert f'href="{create_url()}"' in body
@@ -376,7 +376,7 @@ class TestVaultExpand:
         assert "HX-Trigger" not in response.headers
         vault.refresh_from_db()
         assert vault.capacity_gb == 50
-        assert not Trace.objects.exists()
+        assert not Trace.objects.filter(result="success").exists()
 
     def test_full_page_invalid_rerenders_the_page(self, world, recipient_client):
         vault = VaultFactory(project=world.recipient_de, capacity_gb=50)

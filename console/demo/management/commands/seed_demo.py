@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from console.audit.models import Message, Trace
@@ -72,10 +73,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         """Add --reset."""
         parser.add_argument("--reset", action="store_true", help="Wipe and recreate it.")
+        parser.add_argument(
+            "--force", action="store_true", help="Seed even where DJANGO_DEMO is false."
+        )
+        parser.add_argument(
+            "--if-demo",
+            action="store_true",
+            help="Where DJANGO_DEMO is false, say so and do nothing instead of failing.",
+        )
 
     @transaction.atomic
-    def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        reset: bool = False,
+        force: bool = False,
+        if_demo: bool = False,
+        **options: Any,
+    ) -> None:
         """Seed the demo world."""
+        if not settings.DEMO and not force and if_demo:
+            self.stdout.write("DJANGO_DEMO is false: no demo world is seeded.")
+            return
+        if not settings.DEMO and not force:
+            # Its users share one published password: not for an install that is no demo.
+            raise CommandError(
+                "DJANGO_DEMO is false: this is not a demo install, so seed_demo does not run. "
+                "Use --force to seed the demo world (and its published password) anyway."
+            )
         if reset:
             self._wipe()
         regions = {

@@ -1,0 +1,38 @@
+"""IMS background tasks: the replication of an image into its Creating copy."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.tasks import task
+from django.utils.translation import gettext_lazy as _
+
+from ims.models import Image
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_FAILURE = _(
+    "The replication failed because of an internal error. Delete the copy and try again."
+)
+
+
+@task
+def replicate_image(image_id: str) -> str:
+    """Copy the data of a Creating replica, then make it Normal (or Error with the reason)."""
+    from ims.services.replication import image_replication_finish
+
+    copy = Image.objects.select_related("owner").filter(pk=image_id).first()
+    if copy is None or copy.status != Image.Status.SAVING:
+        return "skipped"
+    try:
+        # The stand-in's copy of the data only takes time.
+        time.sleep(max(settings.IMS_REPLICATION_SECONDS, 0))
+        finished = image_replication_finish(actor=None, project=copy.owner, image=copy)
+    except Exception:
+        logger.exception("Replicating image %s failed", image_id)
+        finished = image_replication_finish(
+            actor=None, project=copy.owner, image=copy, failure=str(INTERNAL_FAILURE)
+        )
+    return finished.status if finished else "skipped"
