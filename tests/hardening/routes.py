@@ -212,8 +212,10 @@ ROUTES += [
     ),
 ]
 
-# Routes that change only the session (who is logged in, which region is shown), no row.
-SESSION_ONLY = {"console:login", "console:logout", "console:region_switch"}
+# Routes that change only the session (who is logged in, which region is shown) or the
+# user's own display preferences (language, time zone: any role may choose them, see
+# tests/console/test_i18n.py), never a resource.
+SESSION_ONLY = {"console:login", "console:logout", "console:region_switch", "console:preferences"}
 
 WRITE_ROUTES = [route for route in ROUTES if route.post is not None]
 # Changes a read-only user is refused: every write but those on their own credentials.
