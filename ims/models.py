@@ -359,7 +359,7 @@ class MemberBackup(models.Model):
 
     The vault's own row (`vaults.Backup`) carries the size; the share's services release it
     through `vaults.services.backups_release` when the share goes (D5) and then delete the
-    links (`ims.services.release_backups`). The link does not cascade from the backup in
+    links (`ims.services.member_backups_release`). The link does not cascade from the backup in
     Python: then releasing any number of backups is one DELETE, not a read of the links and
     a DELETE per hundred backups. The foreign key still holds at commit.
     """
