@@ -53,7 +53,7 @@ run: seed
 	@$(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+	$(VENV)/bin/gunicorn console.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile - --log-level warning
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
