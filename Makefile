@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
 help:
 	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
 	@echo "make test  - set up and run the whole test suite"
-	@echo "make bench - time the list pages with thousands of images"
+	@echo "make bench - measure the scale targets (pages, batches, throughput, bytes) as ratios"
 	@echo "make lint  - ruff check and format check"
 
 $(VENV)/.python-ok:
