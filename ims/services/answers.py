@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Sum, Value
+from django.db.models import CharField, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
 from django.utils import timezone
 
@@ -36,6 +36,15 @@ def _required_gb(image_ids: list[object]) -> int:
     return int(total)
 
 
+def _of_image(field: str) -> Subquery:
+    """A column of the member's image, looked up by its key rather than joined.
+
+    Joined, SQLite's planner (with statistics) may scan every image and probe the batch's
+    ID list for each: seconds for a batch of thousands instead of milliseconds.
+    """
+    return Subquery(Image.objects.filter(pk=OuterRef("image_id")).values(field)[:1])
+
+
 def _lock_members(project: Project, member_ids: Iterable[int] | None) -> list[ImageMember]:
     """Lock the project's members, all pending ones when `member_ids` is None.
 
@@ -45,7 +54,7 @@ def _lock_members(project: Project, member_ids: Iterable[int] | None) -> list[Im
     members = (
         ImageMember.objects.for_project(project)
         .select_for_update(of=("self",))
-        .annotate(image_name=F("image__name"), image_type=F("image__image_type"))
+        .annotate(image_name=_of_image("name"), image_type=_of_image("image_type"))
     )
     if member_ids is None:
         members = members.pending()
@@ -143,7 +152,7 @@ def _note_members(project: Project, members: list[ImageMember], *, vault: Vault 
     note_rows(
         ImageMember.objects.filter(pk__in=[m.pk for m in members]),
         resource_id=uuid_text("image_id"),
-        resource_name=F("image__name"),
+        resource_name=_of_image("name"),
         detail=JSONObject(**detail),
     )
 
