@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ims', '0003_name_search_trigram'),
+        ('ims', '0005_name_search_trigram'),
         ('vaults', '0001_initial'),
     ]
 

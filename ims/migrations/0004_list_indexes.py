@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('console', '0001_initial'),
-        ('ims', '0001_initial'),
+        ('ims', '0003_tags_quotas_status_reason'),
         ('kms', '0001_initial'),
         ('vaults', '0001_initial'),
     ]

@@ -26,7 +26,7 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ims", "0002_list_indexes")]
+    dependencies = [("ims", "0004_list_indexes")]
 
     operations = [
         TrigramExtension(),
