@@ -7,7 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,22 @@ from vaults.models import Backup
 def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
     """Whether `tenant` holds a grant on `key` (D10), as a subquery."""
     return Exists(KeyGrant.objects.filter(key=key, grantee=tenant))
+
+
+def _backup_total(image: OuterRef) -> Coalesce:
+    """The sum of an image's disk backups, as a subquery.
+
+    Correlated rather than joined and grouped: it is computed for the rows of the page only,
+    and a count of the list need not group every row the project holds.
+    """
+    totals = (
+        ImageBackup.objects.filter(image=image)
+        .order_by()
+        .values("image")
+        .annotate(total=Sum("size_gb"))
+        .values("total")
+    )
+    return Coalesce(Subquery(totals), 0)
 
 
 class ImageQuerySet(models.QuerySet):
@@ -60,7 +76,7 @@ class ImageQuerySet(models.QuerySet):
 
     def with_backup_total(self) -> ImageQuerySet:
         """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
-        return self.annotate(backup_total_gb=Coalesce(Sum("backups__size_gb"), 0))
+        return self.annotate(backup_total_gb=_backup_total(OuterRef("pk")))
 
 
 class Image(models.Model):
@@ -140,6 +156,15 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created", "name"]
+        # In the orders the Private and Public Images lists use, so a page reads ten rows.
+        indexes = [
+            models.Index(fields=["owner", "-created", "name", "id"], name="image_private_list"),
+            models.Index(
+                fields=["region", "name", "id"],
+                condition=Q(owner__isnull=True),
+                name="image_public_list",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_disk_gb__gt=0), name="image_disk_capacity_positive"
@@ -263,12 +288,17 @@ class ImageMemberQuerySet(models.QuerySet):
         return self.select_related("project", "image", "image__owner__tenant", "image__kms_key")
 
     def with_key_access(self, tenant: Tenant | int) -> ImageMemberQuerySet:
-        """Annotate `key_granted`: whether `tenant` holds a grant on the image's key."""
-        return self.annotate(key_granted=_key_granted(OuterRef("image__kms_key"), tenant))
+        """Annotate `key_granted`: whether `tenant` holds a grant on the image's key.
+
+        The subquery reaches the key from the member's image ID, so the list's count (which
+        drops the annotation) does not join the images.
+        """
+        grants = KeyGrant.objects.filter(key__images=OuterRef("image"), grantee=tenant)
+        return self.annotate(key_granted=Exists(grants))
 
     def with_backup_total(self) -> ImageMemberQuerySet:
         """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
-        return self.annotate(backup_total_gb=Coalesce(Sum("image__backups__size_gb"), 0))
+        return self.annotate(backup_total_gb=_backup_total(OuterRef("image")))
 
 
 class ImageMember(models.Model):
@@ -297,6 +327,14 @@ class ImageMember(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        # The recipient's lists filter on project and status and page in these orders
+        # (accepted and rejected by -updated, the pending banner by -created); read
+        # backwards, an index returns a page without sorting the project's shares.
+        indexes = [
+            models.Index(fields=["project", "status", "updated", "id"], name="member_answer_list"),
+            models.Index(fields=["project", "status", "created", "id"], name="member_banner"),
+            models.Index(fields=["image", "created", "id"], name="member_recipients"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["image", "project"], name="one_member_per_project"),
             models.CheckConstraint(
@@ -325,11 +363,14 @@ class MemberBackup(models.Model):
     """Which vault backup holds which disk backup of an accepted full-ECS share.
 
     The vault's own row (`vaults.Backup`) carries the size; the share's services release it
-    through `vaults.services.backups_release` when the share goes (D5).
+    through `vaults.services.backups_release` when the share goes (D5) and then delete the
+    links (`ims.services.member_backups_release`). The link does not cascade from the backup in
+    Python: then releasing any number of backups is one DELETE, not a read of the links and
+    a DELETE per hundred backups. The foreign key still holds at commit.
     """
 
     backup = models.OneToOneField(
-        Backup, on_delete=models.CASCADE, primary_key=True, related_name="share"
+        Backup, on_delete=models.DO_NOTHING, primary_key=True, related_name="share"
     )
     member = models.ForeignKey(ImageMember, on_delete=models.CASCADE, related_name="backups")
     source = models.ForeignKey(ImageBackup, on_delete=models.CASCADE, related_name="stored_copies")

@@ -35,6 +35,16 @@ def _instant_replication(settings):
     settings.IMS_REPLICATION_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _source_static_files(settings):
+    # Fingerprinted names need collectstatic's manifest, and the live server of the browser
+    # tests serves static files from the sources; tests/console/test_delivery.py checks the
+    # fingerprinted, compressed files themselves.
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
 @dataclass
 class World:
     """Two regions; a sharer tenant and a recipient tenant with a project in each."""

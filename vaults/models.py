@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +20,18 @@ class VaultQuerySet(models.QuerySet):
         return self.filter(project=project)
 
     def with_usage(self) -> VaultQuerySet:
-        """Annotate `used_gb` and `free_gb` from the backups each vault holds."""
-        return self.annotate(used_gb=Coalesce(Sum("backups__size_gb"), 0)).annotate(
+        """Annotate `used_gb` and `free_gb` from the backups each vault holds.
+
+        A correlated sum per vault rather than a join grouped over every backup.
+        """
+        used = (
+            Backup.objects.filter(vault=OuterRef("pk"))
+            .order_by()
+            .values("vault")
+            .annotate(total=Sum("size_gb"))
+            .values("total")
+        )
+        return self.annotate(used_gb=Coalesce(Subquery(used), 0)).annotate(
             free_gb=F("capacity_gb") - F("used_gb")
         )
 

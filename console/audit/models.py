@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.notifications import rendered
@@ -37,6 +38,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        # The message list pages in this order; the bell counts the unread ones only.
+        indexes = [
+            models.Index(fields=["project", "created", "id"], name="message_list"),
+            models.Index(fields=["project"], condition=Q(read=False), name="message_unread"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -91,6 +97,8 @@ class Trace(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        # The tenant's trace list pages in this order (read backwards).
+        indexes = [models.Index(fields=["tenant", "created", "id"], name="trace_list")]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.resource_name}"

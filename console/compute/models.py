@@ -44,6 +44,8 @@ class Server(models.Model):
 
     class Meta:
         ordering = ["-created", "name"]
+        # The order of the project's server list, so a page reads its rows only.
+        indexes = [models.Index(fields=["project", "-created", "name"], name="server_list")]
 
     def __str__(self) -> str:
         return self.name
@@ -85,6 +87,8 @@ class Disk(models.Model):
 
     class Meta:
         ordering = ["-created", "name"]
+        # The order of the project's disk list, so a page reads its rows only.
+        indexes = [models.Index(fields=["project", "-created", "name"], name="disk_list")]
         constraints = [
             models.CheckConstraint(condition=Q(size_gb__gt=0), name="disk_size_positive")
         ]

@@ -350,6 +350,16 @@ def _lock_own_image(project: Project, image: Image, *, code: str) -> Image:
     return locked
 
 
+def _delete_members(members: list[ImageMember]) -> None:
+    """Delete shares whose backups were released: one DELETE, whatever their number.
+
+    `QuerySet.delete()` would read the rows back and delete them a hundred at a time to
+    cascade to their backup links, which are gone already.
+    """
+    rows = ImageMember.objects.filter(pk__in=[m.pk for m in members])
+    rows._raw_delete(rows.db)
+
+
 def _note_member_deleted(image: Image, member: ImageMember, released_gb: int) -> None:
     note(
         resource_id=str(image.pk),
@@ -406,7 +416,7 @@ def image_members_delete(
     for member in members:
         _note_member_deleted(locked, member, released.get(member.pk, 0))
     member_backups_release(members)
-    ImageMember.objects.filter(pk__in=[m.pk for m in members]).delete()
+    _delete_members(members)
     return members
 
 
@@ -436,5 +446,6 @@ def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMe
         detail={"members": [m.project.project_id for m in members]},
     )
     member_backups_release(members)
+    _delete_members(members)
     locked.delete()
     return members

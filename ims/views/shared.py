@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, dialog_done, paginate, refuse, render_dialog, render_page
+from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog, render_page
 from console.models import Project
 from ims.forms import MemberSelectionForm, SharedListFilterForm
 from ims.models import Image, ImageMember
@@ -61,27 +64,41 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
         .order_by("-created", "-pk")
     )
     # The banner pages too: a project may have thousands of shares waiting.
-    pending = paginate(pending_members, filters.get("pending_page"))
+    # One pass over the project's shares counts all three states.
+    counts = ImageMember.objects.for_project(project).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in ImageMember.Status.values}
+    )
+    pending = _page(pending_members, filters.get("pending_page"), counts["pending"])
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
-    members = members.filter(**params.tag_filter("image__")).prefetch_related("image__tags")
+    tags = params.tag_filter("image__")
+    members = members.filter(**tags).prefetch_related("image__tags")
+    filtered = bool(filters.get("q") or filters.get("type") or tags)
     if filters.get("q"):
         members = members.filter(image__name__icontains=filters["q"])
     if filters.get("type"):
         members = members.filter(image__image_type=filters["type"])
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
-    page = paginate(members, filters.get("page"))
+    page = _page(members, filters.get("page"), None if filtered else counts[view])
     query = {
         k: v for k, v in filters.items() if v and k in ("q", "type", "view", "tag_key", "tag_value")
     }
-    return tab_context(request, "shared", pending_count=pending.paginator.count) | {
+    return tab_context(request, "shared", pending_count=counts["pending"]) | {
         "pending": pending,
         "page": page,
         "view": view,
         "filter_form": params,
         "query_prefix": urlencode(query) + "&" if query else "",
-        "rejected_count": ImageMember.objects.for_project(project).rejected().count(),
+        "rejected_count": counts["rejected"],
     }
+
+
+def _page(items: QuerySet, number: object, count: int | None) -> Page:
+    """One page of `items`; `count`, when already known, spares the paginator its query."""
+    paginator = Paginator(items, settings.CONSOLE_PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(number)
 
 
 @project_required
