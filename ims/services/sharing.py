@@ -15,12 +15,7 @@ from django.utils.translation import ngettext
 from console.audit.models import Message
 from console.audit.notifications import notification, stored_text
 from console.audit.services import audited, messages_send, note
-from console.errors import (
-    ConsoleError,
-    ImsError,
-    ShareProblem,
-    ShareRefused,
-)
+from console.errors import ConsoleError, ImsError, ShareProblem, ShareRefused
 from console.ids import HEX32_RE
 from console.kms.models import KeyGrant
 from console.models import Project, User
