@@ -9,7 +9,8 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import connections, models, transaction
-from django.db.models import Expression, Value
+from django.db.models import CharField, Expression, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from console.audit.models import Message, Trace
@@ -34,6 +35,7 @@ class _Note:
 
 @dataclass
 class _Audit:
+    constants: dict[str, object]
     notes: list[_Note] = field(default_factory=list)
     row_sets: list[models.QuerySet] = field(default_factory=list)
 
@@ -64,23 +66,27 @@ def note_rows(
     resource_id: Expression,
     resource_name: Expression,
     detail: Expression,
+    now: bool = False,
 ) -> None:
     """Record one successful change per row of `rows`, for batches of any size.
 
     The expressions are evaluated on each row when the service returns, so they describe
     the rows as it left them; the traces are written with one INSERT … SELECT, without an
-    object per row in Python.
+    object per row in Python. With `now`, they are written at once instead: for rows the
+    service is about to delete (a later refusal still rolls them back).
     """
     audit = _current.get()
     if audit is None:
         raise RuntimeError("note_rows() is only available inside an @audited service.")
-    audit.row_sets.append(
-        rows.order_by().annotate(
-            trace_resource_id=resource_id,
-            trace_resource_name=resource_name,
-            trace_detail=detail,
-        )
+    annotated = rows.order_by().annotate(
+        trace_resource_id=resource_id,
+        trace_resource_name=resource_name,
+        trace_detail=detail,
     )
+    if now:
+        _insert_traces(annotated, audit.constants | {"created": timezone.now()})
+    else:
+        audit.row_sets.append(annotated)
 
 
 # The Trace columns note_rows() fills, in order; each row's own values come last.
@@ -100,20 +106,31 @@ _ROW_COLUMNS = [
 ]
 
 
+def constant(value: object, output_field: models.Field | None = None) -> Cast:
+    """A value in an INSERT … SELECT or a JSON object, typed: prepared statements need it."""
+    field = output_field or (models.IntegerField() if isinstance(value, int) else CharField())
+    return Cast(Value(value, output_field=field), output_field=field)
+
+
 def _insert_traces(rows: models.QuerySet, constants: dict[str, object]) -> None:
     fields = {name: Trace._meta.get_field(name) for name in _ROW_COLUMNS}
-    values = rows.annotate(
-        **{
-            f"trace_{name}": Value(constants[name], output_field=fields[name])
-            for name in _ROW_COLUMNS[:9]
-        }
-    ).values_list(*(f"trace_{name}" for name in _ROW_COLUMNS))
+    typed = {
+        name: constant(constants[name], _column_type(fields[name])) for name in _ROW_COLUMNS[:9]
+    }
+    values = rows.annotate(**{f"trace_{name}": value for name, value in typed.items()}).values_list(
+        *(f"trace_{name}" for name in _ROW_COLUMNS)
+    )
     connection = connections[rows.db]
     sql, params = values.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields.values())
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(Trace._meta.db_table)} ({columns}) {sql}", params)
+
+
+def _column_type(field: models.Field) -> models.Field:
+    # A foreign key's column holds its target's key.
+    return field.target_field if field.is_relation else field
 
 
 def _trace(
@@ -171,7 +188,18 @@ def audited(
             actor, project = kwargs["actor"], _project_of(kwargs)
             # Named before the call: the operation may depend on the state it changes.
             name = operation(kwargs) if callable(operation) else operation
-            audit = _Audit()
+            audit = _Audit(
+                constants={
+                    "tenant": project.tenant_id,
+                    "project": project.pk,
+                    "user": actor.pk if actor else None,
+                    "user_name": actor.get_username() if actor else "system",
+                    "service": service,
+                    "operation": name,
+                    "resource_type": resource_type,
+                    "result": Trace.Result.SUCCESS,
+                }
+            )
             token = _current.set(audit)
             try:
                 with transaction.atomic():
@@ -189,19 +217,11 @@ def audited(
                         )
                         for n in audit.notes
                     )
-                    constants = {
-                        "tenant": project.tenant_id,
-                        "project": project.pk,
-                        "user": actor.pk if actor else None,
-                        "user_name": actor.get_username() if actor else "system",
-                        "service": service,
-                        "operation": name,
-                        "resource_type": resource_type,
-                        "result": Trace.Result.SUCCESS,
-                        "created": timezone.now(),
-                    }
+                    # Stamped once the service holds its locks, so traces of racing
+                    # services follow the order in which their changes took effect.
+                    at = {"created": timezone.now()}
                     for rows in audit.row_sets:
-                        _insert_traces(rows, constants)
+                        _insert_traces(rows, audit.constants | at)
             except ConsoleError as error:
                 resource_id, resource_name = resource(kwargs)
                 _trace(

@@ -11,6 +11,7 @@ from ims.services.answers import (
     shares_reject,
 )
 from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
+from ims.services.removal import image_delete, image_members_delete
 from ims.services.replication import (
     IMAGE_NAME_RE,
     IMAGE_NAME_RULE,
@@ -20,8 +21,6 @@ from ims.services.replication import (
 from ims.services.sharing import (
     MAX_PROJECT_IDS_PER_SHARE,
     ShareResult,
-    image_delete,
-    image_members_delete,
     image_share,
     image_share_refusal,
     normalize_project_ids,

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, OuterRef, Subquery, Sum, Value
+from django.db.models import CharField, F, Func, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from console.audit.services import audited, note_rows
+from console.audit.services import audited, constant, note_rows
 from console.errors import ImsError
 from console.models import Project, User
 from console.services import ensure_can_change
@@ -121,9 +121,15 @@ def _store_backups(vault: Vault, members: list[ImageMember]) -> None:
 def member_backups_release(members: Iterable[ImageMember]) -> None:
     """Release the vault backups that these shares hold (D5), and unlink them.
 
-    Two statements whatever their number: the backups, then the links to them.
+    Two statements whatever their number: the backups, then the links to them; none when
+    no share is of a full-ECS image, the only kind that stores backups on accepting.
+    A member that does not carry its image's `image_type` is released like a full-ECS one.
     """
-    links = MemberBackup.objects.filter(member__in=[m.pk for m in members])
+    full_ecs = Image.ImageType.FULL_ECS
+    ids = [m.pk for m in members if getattr(m, "image_type", full_ecs) == full_ecs]
+    if not ids:
+        return
+    links = MemberBackup.objects.filter(member__in=ids)
     vault_services.backups_release(backups=links.values_list("backup_id", flat=True))
     links.delete()
 
@@ -139,7 +145,7 @@ def uuid_text(field: str) -> Func:
     ]
     dashed = [parts[0]]
     for part in parts[1:]:
-        dashed += [Value("-"), part]
+        dashed += [constant("-"), part]
     return Concat(*dashed, output_field=CharField())
 
 
@@ -147,9 +153,9 @@ def _note_members(project: Project, members: list[ImageMember], *, vault: Vault 
     """One trace per member, as it is after the change, written set-based at commit."""
     if not members:
         return
-    detail = {"status": F("status"), "project_id": Value(project.project_id)}
+    detail = {"status": F("status"), "project_id": constant(project.project_id)}
     if vault is not None:
-        detail["vault"] = Value(vault.name)
+        detail["vault"] = constant(vault.name)
     note_rows(
         ImageMember.objects.filter(pk__in=[m.pk for m in members]),
         resource_id=uuid_text("image_id"),

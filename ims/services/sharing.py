@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +19,7 @@ from console.ids import HEX32_RE
 from console.kms.models import KeyGrant
 from console.models import Project, User
 from console.services import ensure_can_change
-from ims.models import Image, ImageMember, MemberBackup
-from ims.services.answers import member_backups_release
+from ims.models import Image, ImageMember
 from ims.services.quotas import lock_quota, shared_image_ids
 
 MAX_PROJECT_IDS_PER_SHARE = 100
@@ -335,7 +333,7 @@ def image_share(
     )
 
 
-def _lock_own_image(project: Project, image: Image, *, code: str) -> Image:
+def lock_own_image(project: Project, image: Image, *, code: str) -> Image:
     """Lock `image`; refuse with `code` unless `project` owns it."""
     locked = Image.objects.select_for_update().filter(pk=image.pk).first()
     if locked is None:
@@ -343,104 +341,3 @@ def _lock_own_image(project: Project, image: Image, *, code: str) -> Image:
     if locked.owner_id != project.pk:
         raise ImsError(code)
     return locked
-
-
-def _delete_members(members: list[ImageMember]) -> None:
-    """Delete shares whose backups were released: one DELETE, whatever their number.
-
-    `QuerySet.delete()` would read the rows back and delete them a hundred at a time to
-    cascade to their backup links, which are gone already.
-    """
-    rows = ImageMember.objects.filter(pk__in=[m.pk for m in members])
-    rows._raw_delete(rows.db)
-
-
-def _note_member_deleted(image: Image, member: ImageMember, released_gb: int) -> None:
-    note(
-        resource_id=str(image.pk),
-        resource_name=image.name,
-        detail={
-            "project_id": member.project.project_id,
-            "status": member.status,
-            "released_backup_gb": released_gb,
-        },
-    )
-
-
-@audited(
-    service="IMS",
-    operation="deleteMember",
-    resource_type="image",
-    resource=lambda kw: (kw["image"].pk, kw["image"].name),
-)
-def image_members_delete(
-    *, actor: User, project: Project, image: Image, project_ids: Sequence[str]
-) -> list[ImageMember]:
-    """Stop sharing `image` with projects (D3, D11); returns the deleted members.
-
-    The recipients lose the image at once and without notice; the backups a full-ECS image
-    left in their vaults go with the members (D5). Servers and disks stay.
-    """
-    ensure_can_change(actor)
-    locked = _lock_own_image(project, image, code="IMG.0047")
-    ids = normalize_project_ids(project_ids)
-    if not ids:
-        raise ConsoleError(_("Select at least one project to stop sharing with."))
-    members = list(
-        ImageMember.objects.select_for_update(of=("self",))
-        .select_related("project")
-        .filter(image=locked, project__project_id__in=ids)
-        .order_by("pk")
-    )
-    missing = set(ids) - {m.project.project_id for m in members}
-    if missing:
-        raise ConsoleError(
-            format_lazy(
-                _("Image {image} is not shared with {projects}. Nothing was changed."),
-                image=locked.name,
-                projects=", ".join(sorted(missing)),
-            )
-        )
-    released = dict(
-        MemberBackup.objects.filter(member__in=members)
-        .order_by()
-        .values("member")
-        .annotate(total=Sum("backup__size_gb"))
-        .values_list("member", "total")
-    )
-    for member in members:
-        _note_member_deleted(locked, member, released.get(member.pk, 0))
-    member_backups_release(members)
-    _delete_members(members)
-    return members
-
-
-@audited(
-    service="IMS",
-    operation="deleteImage",
-    resource_type="image",
-    resource=lambda kw: (kw["image"].pk, kw["image"].name),
-)
-def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
-    """Delete `project`'s image (D11); returns the members it had.
-
-    Recipients lose it at once, the backups it left in their vaults are released, and
-    servers and disks created from it stay (they keep the image name).
-    """
-    ensure_can_change(actor)
-    locked = _lock_own_image(project, image, code="IMG.0092")
-    members = list(
-        ImageMember.objects.select_for_update(of=("self",))
-        .select_related("project")
-        .filter(image=locked)
-        .order_by("pk")
-    )
-    note(
-        resource_id=str(locked.pk),
-        resource_name=locked.name,
-        detail={"members": [m.project.project_id for m in members]},
-    )
-    member_backups_release(members)
-    _delete_members(members)
-    locked.delete()
-    return members

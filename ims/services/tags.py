@@ -7,10 +7,11 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
-from console.errors import ImsError, InputRefused
+from console.errors import InputRefused
 from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageTag
+from ims.services.sharing import lock_own_image
 
 MAX_TAGS_PER_IMAGE = 10
 TAG_KEY_MAX = 36
@@ -42,16 +43,6 @@ def clean_tag(key: str, value: str = "") -> tuple[str, str]:
     return key, value
 
 
-def _lock_own_image(project: Project, image: Image) -> Image:
-    locked = Image.objects.select_for_update().filter(pk=image.pk).first()
-    if locked is None:
-        raise ImsError("IMG.0144")
-    if locked.owner_id != project.pk:
-        # Recipients see the owner's tags but cannot add their own to a shared image.
-        raise ImsError("IMG.0047")
-    return locked
-
-
 def _tag_resource(kw: dict[str, object]) -> tuple[object, str]:
     image = kw["image"]
     return image.pk, image.name
@@ -64,7 +55,8 @@ def image_tag_add(
     """Tag an own image; a key it already has gets the new value (one value per key)."""
     ensure_can_change(actor)
     key, value = clean_tag(key, value)
-    locked = _lock_own_image(project, image)
+    # Recipients see the owner's tags but cannot add their own to a shared image.
+    locked = lock_own_image(project, image, code="IMG.0047")
     tags = {tag.key: tag for tag in ImageTag.objects.select_for_update().filter(image=locked)}
     tag = tags.get(key)
     previous = tag.value if tag else None
@@ -93,7 +85,7 @@ def image_tag_add(
 def image_tag_delete(*, actor: User, project: Project, image: Image, key: str) -> bool:
     """Remove a tag of an own image; False when it had no such tag (nothing to do)."""
     ensure_can_change(actor)
-    locked = _lock_own_image(project, image)
+    locked = lock_own_image(project, image, code="IMG.0047")
     tag = ImageTag.objects.select_for_update().filter(image=locked, key=(key or "").strip()).first()
     if tag is None:
         return False

@@ -1,0 +1,129 @@
+"""Sharer side: stopping sharing and deleting images (D3, D5, D11)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, JSONObject
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from console.audit.services import audited, constant, note, note_rows
+from console.errors import ConsoleError
+from console.models import Project, User
+from console.services import ensure_can_change
+from ims.models import Image, ImageMember, MemberBackup
+from ims.services.answers import member_backups_release
+from ims.services.sharing import lock_own_image, normalize_project_ids
+
+
+def _delete_members(members: list[ImageMember]) -> None:
+    """Delete shares whose backups were released: one DELETE, whatever their number.
+
+    `QuerySet.delete()` would read the rows back and delete them a hundred at a time to
+    cascade to their backup links, which are gone already.
+    """
+    rows = ImageMember.objects.filter(pk__in=[m.pk for m in members])
+    rows._raw_delete(rows.db)
+
+
+def _release_backups(image: Image, members: list[ImageMember]) -> None:
+    for member in members:
+        member.image_type = image.image_type
+    member_backups_release(members)
+
+
+def _note_members_deleted(image: Image, members: list[ImageMember]) -> None:
+    """One trace per share about to go, with the backup capacity it releases: one INSERT."""
+    released = (
+        MemberBackup.objects.filter(member=OuterRef("pk"))
+        .order_by()
+        .values("member")
+        .annotate(total=Sum("backup__size_gb"))
+        .values("total")
+    )
+    note_rows(
+        ImageMember.objects.filter(pk__in=[m.pk for m in members]),
+        resource_id=constant(str(image.pk)),
+        resource_name=constant(image.name),
+        detail=JSONObject(
+            project_id=F("project__project_id"),
+            status=F("status"),
+            released_backup_gb=Coalesce(Subquery(released), 0)
+            if image.image_type == Image.ImageType.FULL_ECS
+            else constant(0),
+        ),
+        now=True,
+    )
+
+
+@audited(
+    service="IMS",
+    operation="deleteMember",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
+def image_members_delete(
+    *, actor: User, project: Project, image: Image, project_ids: Sequence[str]
+) -> list[ImageMember]:
+    """Stop sharing `image` with projects (D3, D11); returns the deleted members.
+
+    The recipients lose the image at once and without notice; the backups a full-ECS image
+    left in their vaults go with the members (D5). Servers and disks stay.
+    """
+    ensure_can_change(actor)
+    locked = lock_own_image(project, image, code="IMG.0047")
+    ids = normalize_project_ids(project_ids)
+    if not ids:
+        raise ConsoleError(_("Select at least one project to stop sharing with."))
+    members = list(
+        ImageMember.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(image=locked, project__project_id__in=ids)
+        .order_by("pk")
+    )
+    missing = set(ids) - {m.project.project_id for m in members}
+    if missing:
+        raise ConsoleError(
+            format_lazy(
+                _("Image {image} is not shared with {projects}. Nothing was changed."),
+                image=locked.name,
+                projects=", ".join(sorted(missing)),
+            )
+        )
+    _note_members_deleted(locked, members)
+    _release_backups(locked, members)
+    _delete_members(members)
+    return members
+
+
+@audited(
+    service="IMS",
+    operation="deleteImage",
+    resource_type="image",
+    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+)
+def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
+    """Delete `project`'s image (D11); returns the members it had.
+
+    Recipients lose it at once, the backups it left in their vaults are released, and
+    servers and disks created from it stay (they keep the image name).
+    """
+    ensure_can_change(actor)
+    locked = lock_own_image(project, image, code="IMG.0092")
+    members = list(
+        ImageMember.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(image=locked)
+        .order_by("pk")
+    )
+    note(
+        resource_id=str(locked.pk),
+        resource_name=locked.name,
+        detail={"members": [m.project.project_id for m in members]},
+    )
+    _release_backups(locked, members)
+    _delete_members(members)
+    locked.delete()
+    return members
