@@ -84,13 +84,9 @@ SERVICES = ["IMS", "ECS", "EVS", "KMS", "CBR"]
 def trace_list(request: HtmxHttpRequest) -> HttpResponse:
     """Traces of the tenant, newest first, filtered by operation, service and result."""
     tenant_traces = Trace.objects.for_tenant(request.project.tenant_id)
-    operations = list(
-        tenant_traces.order_by("operation").values_list("operation", flat=True).distinct()
-    )
-    services = sorted(
-        set(SERVICES)
-        | set(tenant_traces.order_by("service").values_list("service", flat=True).distinct())
-    )
+    kinds = Trace.objects.kinds(request.project.tenant_id)
+    operations = sorted({operation for service, operation in kinds})
+    services = sorted(set(SERVICES) | {service for service, operation in kinds})
     form = TraceFilterForm(request.GET, operations=operations, services=services)
     filters = form.cleaned_data if form.is_valid() else {}
     traces = tenant_traces.select_related("project__region").order_by("-created", "-pk")

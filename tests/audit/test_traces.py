@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from console.audit.models import Trace
 from tests.conftest import htmx
-from tests.factories import TraceFactory
+from tests.factories import TenantFactory, TraceFactory
 
 URL = reverse("audit:trace_list")
 
@@ -64,6 +64,41 @@ class TestTraceList:
         assert operations == ["", "createVolume"]
         services = [value for value, _ in form.fields["service"].choices]
         assert services.count("EVS") == 1
+
+    def test_kinds_are_the_tenants_distinct_pairs_in_order(self, world):
+        for service, operation in [
+            ("KMS", "createKey"),
+            ("ECS", "stopServer"),
+            ("ECS", "createServer"),
+            ("KMS", "createKey"),
+            ("ECS", "createServer"),
+        ]:
+            trace(world.recipient_de, service=service, operation=operation)
+        trace(world.recipient_nl, service="CBR", operation="createVault")
+        trace(world.sharer_de, service="IMS", operation="deleteMember")
+        assert Trace.objects.kinds(world.recipient.pk) == [
+            ("CBR", "createVault"),
+            ("ECS", "createServer"),
+            ("ECS", "stopServer"),
+            ("KMS", "createKey"),
+        ]
+        assert Trace.objects.kinds(TenantFactory().pk) == []
+
+    def test_the_filter_choices_cost_one_query_whatever_the_traces(self, world, recipient_client):
+        counts = []
+        for extra in (1, 300):
+            Trace.objects.bulk_create(
+                Trace(
+                    tenant=world.recipient,
+                    project=world.recipient_de,
+                    service="ECS",
+                    operation=f"op{n % 3}",
+                    resource_type="server",
+                )
+                for n in range(extra)
+            )
+            counts.append(queries(recipient_client, URL))
+        assert counts[0] == counts[1]
 
     def test_invalid_filters_are_ignored_with_a_message(self, world, recipient_client):
         trace(world.recipient_de, resource_name="a")
