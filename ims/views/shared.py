@@ -113,19 +113,20 @@ def shared_images(request: HtmxHttpRequest) -> HttpResponse:
             {"all": reopen == "all", "members": [] if reopen == "all" else reopen.split(",")}
         )
         if selection.is_valid():
-            members = _selected_members(request.project, selection)
-            if _needs_vault(members):
+            members = _chosen(request.project, selection)
+            if _full_ecs_to_accept(request.project, members):
                 dialog = _accept_dialog_context(request, selection, members)
                 context |= dialog | {"show_accept_dialog": True}
     return render_page(request, "ims/shared_images.html", context, partials=SHARED_PARTIALS)
 
 
 def _selected_members(project: Project, selection: MemberSelectionForm) -> list[ImageMember]:
-    """The project's members the selection names; any other ID is a 404 (D13)."""
+    """The project's members the selection names; any other ID is a 404 (D13).
+
+    Not for Accept All (see `_full_ecs_to_accept`): a project may have thousands waiting.
+    """
     data = selection.cleaned_data
     queryset = ImageMember.objects.for_project(project).with_image()
-    if data.get("all"):
-        return list(queryset.pending().order_by("-created", "-pk"))
     ids = set(data["members"])
     # An ID beyond the key's range names no share; SQLite would fail on it instead (a 500).
     low, high = connection.ops.integer_field_range(ImageMember._meta.pk.get_internal_type())
@@ -140,21 +141,29 @@ def _selected_members(project: Project, selection: MemberSelectionForm) -> list[
 def _accept_dialog_context(
     request: HtmxHttpRequest,
     selection: MemberSelectionForm,
-    members: list[ImageMember],
+    members: list[ImageMember] | None,
     *,
     error: ConsoleError | None = None,
     chosen: Vault | None = None,
 ) -> dict[str, object]:
-    """The Accept Full-ECS Image dialog: required capacity and every vault with its verdict."""
-    full_ecs = _full_ecs_to_accept(members)
+    """The Accept Full-ECS Image dialog: required capacity and every vault with its verdict.
+
+    For Accept All (`members` None) it names the full-ECS images and counts the others.
+    """
+    full_ecs = _full_ecs_to_accept(request.project, members)
     required = full_ecs_required_gb(full_ecs)
     vaults = list(Vault.objects.for_project(request.project).with_usage().order_by("name"))
     choices = [{"vault": v, "refusal": vault_refusal(v, required_gb=required)} for v in vaults]
     data = selection.cleaned_data
-    reopen = "all" if data.get("all") else ",".join(str(m.pk) for m in members)
+    if members is None:
+        reopen = "all"
+        waiting = ImageMember.objects.for_project(request.project).pending().count()
+    else:
+        reopen, waiting = ",".join(str(m.pk) for m in members), len(members)
     back = f"{reverse('ims:shared_images')}?{urlencode({'accept': reopen})}"
     return {
-        "members": members,
+        "members": full_ecs if members is None else members,
+        "waiting_count": waiting,
         "full_ecs": full_ecs,
         "required_gb": required,
         "vault_choices": choices,
@@ -165,18 +174,26 @@ def _accept_dialog_context(
     }
 
 
-def _full_ecs_to_accept(members: list[ImageMember]) -> list[ImageMember]:
-    """The full-ECS images among the members that accepting would store in a vault."""
+def _chosen(project: Project, selection: MemberSelectionForm) -> list[ImageMember] | None:
+    """The selected members, or None for every pending one (Accept All)."""
+    return None if selection.cleaned_data.get("all") else _selected_members(project, selection)
+
+
+def _full_ecs_to_accept(project: Project, members: list[ImageMember] | None) -> list[ImageMember]:
+    """The full-ECS images among the members that accepting would store in a vault.
+
+    For every pending share (`members` None), one query reads only those.
+    """
+    if members is None:
+        pending = ImageMember.objects.for_project(project).pending().with_image()
+        full_ecs = pending.filter(image__image_type=Image.ImageType.FULL_ECS)
+        return list(full_ecs.order_by("-created", "-pk"))
     return [
         m
         for m in members
         if m.image.image_type == Image.ImageType.FULL_ECS
         and m.status != ImageMember.Status.ACCEPTED
     ]
-
-
-def _needs_vault(members: list[ImageMember]) -> bool:
-    return bool(_full_ecs_to_accept(members))
 
 
 def _accept_dialog(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
@@ -221,21 +238,23 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("ims:shared_images")
         messages.error(request, " ".join(selection.non_field_errors()) or _("Invalid selection."))
         return _refreshed(request)
-    members = _selected_members(request.project, selection)
+    members = _chosen(request.project, selection)
     vault_id = selection.cleaned_data.get("vault")
     vault = None
     if vault_id:
         vault = get_object_or_404(Vault.objects.for_project(request.project), vault_id=vault_id)
     from_dialog = bool(request.POST.get("from_dialog"))
-    if request.method == "GET" or (_needs_vault(members) and vault is None and not from_dialog):
+    # Asked once: the dialog's context and the refusal below need it too.
+    needs_vault = bool(_full_ecs_to_accept(request.project, members))
+    if request.method == "GET" or (needs_vault and vault is None and not from_dialog):
         return _accept_dialog(request, _accept_dialog_context(request, selection, members))
-    ids = None if selection.cleaned_data.get("all") else [m.pk for m in members]
+    ids = None if members is None else [m.pk for m in members]
     try:
         answer = shares_accept(
             actor=request.user, project=request.project, member_ids=ids, vault=vault
         )
     except ConsoleError as error:
-        if _needs_vault(members) and not isinstance(error, RoleRefused):
+        if needs_vault and not isinstance(error, RoleRefused):
             context = _accept_dialog_context(request, selection, members, error=error, chosen=vault)
             return _accept_dialog(request, context)
         return _refuse(request, error)

@@ -112,6 +112,31 @@ class TestAnswers:
             assert trace.user == user and trace.result == "success"
         assert counts[SMALL] == counts[LARGE] <= MOST
 
+    def test_accept_all_page_reads_the_waiting_shares_once(self, world, client, monkeypatch):
+        """The view leaves Accept All to the service: it reads only the full-ECS shares."""
+        read = []
+        from_db = ImageMember.from_db.__func__
+        monkeypatch.setattr(
+            ImageMember,
+            "from_db",
+            classmethod(lambda cls, *a, **kw: read.append(1) or from_db(cls, *a, **kw)),
+        )
+        counts = {}
+        for size in (SMALL, LARGE):
+            project, vault = recipient(world)
+            shares(world, project, size)
+            client.force_login(actor(world, project))
+            client.cookies["region"] = project.region.code
+            read.clear()
+            response, counts[size] = statements(
+                client.post, reverse("ims:share_accept"), {"all": "1", "vault": vault.vault_id}
+            )
+            assert response.status_code == 302
+            assert ImageMember.objects.filter(project=project, status="accepted").count() == size
+            # The service locks each share once; the view adds only the full-ECS ones.
+            assert len(read) == size + size // 5
+        assert counts[SMALL] == counts[LARGE] <= MOST + 10
+
     def test_accept_selected_is_constant(self, world):
         counts = {}
         for size in (SMALL, LARGE):
