@@ -115,6 +115,15 @@ DATABASES = {
 # on PostgreSQL. A connection found broken is replaced before a request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters let psycopg prepare a statement the second time a connection
+    # runs it: PostgreSQL then skips planning it, which is most of a list query's cost.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=2),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each atomic block takes the write lock up front, so read-check-write services are
     # serialized like row locks on PostgreSQL; writers queue instead of failing at once.
@@ -248,3 +257,5 @@ IMS_REPLICATION_SECONDS = env.float("IMS_REPLICATION_SECONDS", default=5.0)
 
 # Rows per page of every console list (the real console's default).
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)
+# Rendered list rows each worker keeps ({% memo %}): a few kilobytes each.
+CONSOLE_MEMO_FRAGMENTS = env.int("CONSOLE_MEMO_FRAGMENTS", default=2000)
