@@ -18,6 +18,13 @@ from ims.services.answers import member_backups_release
 from ims.services.sharing import lock_own_image, normalize_project_ids
 
 
+def _lock_members(image: Image, **lookups: object) -> list[ImageMember]:
+    """Lock the image's members (in key order), each with its recipient's `project_code`."""
+    members = ImageMember.objects.select_for_update(of=("self",)).filter(image=image, **lookups)
+    annotated = members.annotate(project_code=F("project__project_id"))
+    return list(annotated.only("pk", "image_id", "project_id", "status").order_by("pk"))
+
+
 def _delete_members(members: list[ImageMember]) -> None:
     """Delete shares whose backups were released: one DELETE, whatever their number.
 
@@ -70,20 +77,16 @@ def image_members_delete(
     """Stop sharing `image` with projects (D3, D11); returns the deleted members.
 
     The recipients lose the image at once and without notice; the backups a full-ECS image
-    left in their vaults go with the members (D5). Servers and disks stay.
+    left in their vaults go with the members (D5). Servers and disks stay. Each member
+    carries its recipient's `project_code`; the projects themselves are not loaded.
     """
     ensure_can_change(actor)
     locked = lock_own_image(project, image, code="IMG.0047")
     ids = normalize_project_ids(project_ids)
     if not ids:
         raise ConsoleError(_("Select at least one project to stop sharing with."))
-    members = list(
-        ImageMember.objects.select_for_update(of=("self",))
-        .select_related("project")
-        .filter(image=locked, project__project_id__in=ids)
-        .order_by("pk")
-    )
-    missing = set(ids) - {m.project.project_id for m in members}
+    members = _lock_members(locked, project__project_id__in=ids)
+    missing = set(ids) - {m.project_code for m in members}
     if missing:
         raise ConsoleError(
             format_lazy(
@@ -105,23 +108,18 @@ def image_members_delete(
     resource=lambda kw: (kw["image"].pk, kw["image"].name),
 )
 def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
-    """Delete `project`'s image (D11); returns the members it had.
+    """Delete `project`'s image (D11); returns the members it had (see `_lock_members`).
 
     Recipients lose it at once, the backups it left in their vaults are released, and
     servers and disks created from it stay (they keep the image name).
     """
     ensure_can_change(actor)
     locked = lock_own_image(project, image, code="IMG.0092")
-    members = list(
-        ImageMember.objects.select_for_update(of=("self",))
-        .select_related("project")
-        .filter(image=locked)
-        .order_by("pk")
-    )
+    members = _lock_members(locked)
     note(
         resource_id=str(locked.pk),
         resource_name=locked.name,
-        detail={"members": [m.project.project_id for m in members]},
+        detail={"members": [m.project_code for m in members]},
     )
     _release_backups(locked, members)
     _delete_members(members)

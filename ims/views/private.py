@@ -199,7 +199,7 @@ def _stop_sharing(
     except ConsoleError as error:
         refuse(request, error, form)
         return None
-    ids = ", ".join(m.project.project_id for m in deleted)
+    ids = ", ".join(m.project_code for m in deleted)
     messages.success(
         request, _("Stopped sharing %(image)s with %(ids)s.") % {"image": image.name, "ids": ids}
     )
