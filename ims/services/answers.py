@@ -61,7 +61,7 @@ def _lock_members(project: Project, member_ids: Iterable[int] | None) -> list[Im
         members = members.pending()
     else:
         ids = set(member_ids)
-        members = members.filter(pk__in=ids)
+        members = members.filter(pk__any=ids)
     # A consistent lock order keeps two batches over the same rows from deadlocking.
     locked = list(members.order_by("pk"))
     if member_ids is not None and len(locked) != len(ids):
@@ -85,7 +85,7 @@ def _answer_resource(kw: dict[str, Any]) -> tuple[object, str]:
 def _set_status(members: list[ImageMember], status: str, **changes: object) -> None:
     """One UPDATE for the whole batch, whatever its size."""
     now = timezone.now()
-    ImageMember.objects.filter(pk__in=[m.pk for m in members]).update(
+    ImageMember.objects.filter(pk__any=[m.pk for m in members]).update(
         status=status, updated=now, **changes
     )
     for member in members:
@@ -129,7 +129,7 @@ def member_backups_release(members: Iterable[ImageMember]) -> None:
     ids = [m.pk for m in members if getattr(m, "image_type", full_ecs) == full_ecs]
     if not ids:
         return
-    links = MemberBackup.objects.filter(member__in=ids)
+    links = MemberBackup.objects.filter(member__any=ids)
     vault_services.backups_release(backups=links.values_list("backup_id", flat=True))
     links.delete()
 
@@ -157,7 +157,7 @@ def _note_members(project: Project, members: list[ImageMember], *, vault: Vault 
     if vault is not None:
         detail["vault"] = constant(vault.name)
     note_rows(
-        ImageMember.objects.filter(pk__in=[m.pk for m in members]),
+        ImageMember.objects.filter(pk__any=[m.pk for m in members]),
         resource_id=uuid_text("image_id"),
         resource_name=_of_image("name"),
         detail=JSONObject(**detail),

@@ -31,7 +31,7 @@ def _delete_members(members: list[ImageMember]) -> None:
     `QuerySet.delete()` would read the rows back and delete them a hundred at a time to
     cascade to their backup links, which are gone already.
     """
-    rows = ImageMember.objects.filter(pk__in=[m.pk for m in members])
+    rows = ImageMember.objects.filter(pk__any=[m.pk for m in members])
     rows._raw_delete(rows.db)
 
 
@@ -51,7 +51,7 @@ def _note_members_deleted(image: Image, members: list[ImageMember]) -> None:
         .values("total")
     )
     note_rows(
-        ImageMember.objects.filter(pk__in=[m.pk for m in members]),
+        ImageMember.objects.filter(pk__any=[m.pk for m in members]),
         resource_id=constant(str(image.pk)),
         resource_name=constant(image.name),
         detail=JSONObject(
@@ -85,7 +85,7 @@ def image_members_delete(
     ids = normalize_project_ids(project_ids)
     if not ids:
         raise ConsoleError(_("Select at least one project to stop sharing with."))
-    members = _lock_members(locked, project__project_id__in=ids)
+    members = _lock_members(locked, project__project_id__any=ids)
     missing = set(ids) - {m.project_code for m in members}
     if missing:
         raise ConsoleError(

@@ -312,7 +312,7 @@ def image_share(
             per_recipient.setdefault(target.pk, []).append(image)
     ImageMember.objects.bulk_create(created)
     if reshared:
-        ImageMember.objects.filter(pk__in=[m.pk for m in reshared]).update(
+        ImageMember.objects.filter(pk__any=[m.pk for m in reshared]).update(
             status=ImageMember.Status.PENDING, vault=None, updated=now
         )
     reshared_ids = {m.pk for m in reshared}
