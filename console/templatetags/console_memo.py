@@ -12,9 +12,12 @@ With DEBUG on, nothing is kept, so edited templates show at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -59,8 +62,14 @@ class _Fragments:
 fragments = _Fragments()
 
 
+# Values that are their own fingerprint (hashable, immutable); checked by exact type, fast.
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.datetime, dt.date, Decimal, uuid.UUID})
+
+
 def fingerprint(value: Any, _path: frozenset[int] = frozenset()) -> Hashable:
     """A hashable value that changes whenever anything a template could show of `value` does."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Model):
         if id(value) in _path:
             # Back to an object on the way here (a prefetched tag's image): named by its key.
@@ -68,15 +77,15 @@ def fingerprint(value: Any, _path: frozenset[int] = frozenset()) -> Hashable:
         path = _path | {id(value)}
         parts: list[Hashable] = [value._meta.label]
         for name, field_value in value.__dict__.items():
-            if name == "_state":
-                continue
-            if name == "_prefetched_objects_cache":
+            if type(field_value) in _PLAIN:
+                parts.append((name, field_value))
+            elif name == "_prefetched_objects_cache":
                 parts.extend(
                     (relation, tuple(fingerprint(obj, path) for obj in objects))
                     for relation, objects in sorted(field_value.items())
                 )
-                continue
-            parts.append((name, fingerprint(field_value, path)))
+            elif name != "_state":
+                parts.append((name, fingerprint(field_value, path)))
         parts.extend(
             (name, fingerprint(related, path))
             for name, related in sorted(value._state.fields_cache.items())

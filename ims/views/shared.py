@@ -63,34 +63,57 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
         .with_backup_total()
         .order_by("-created", "-pk")
     )
+    filtered = bool(filters.get("q") or filters.get("type") or params.tag_filter("image__"))
+    # Paging through the banner renders the banner alone: the list is neither read nor counted.
+    banner_only = request.method == "GET" and request.htmx and request.htmx.target == "banner"
+    counts = _state_counts(project, view=view, filtered=filtered, banner_only=banner_only)
     # The banner pages too: a project may have thousands of shares waiting.
-    # One pass over the project's shares counts all three states.
-    counts = ImageMember.objects.for_project(project).aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in ImageMember.Status.values}
-    )
     pending = _page(pending_members, filters.get("pending_page"), counts["pending"])
+    query = {
+        k: v for k, v in filters.items() if v and k in ("q", "type", "view", "tag_key", "tag_value")
+    }
+    context = tab_context(request, "shared", pending_count=counts["pending"]) | {
+        "pending": pending,
+        "view": view,
+        "filter_form": params,
+        "query_prefix": urlencode(query) + "&" if query else "",
+    }
+    if banner_only:
+        return context
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
-    tags = params.tag_filter("image__")
-    members = members.filter(**tags).prefetch_related("image__tags")
-    filtered = bool(filters.get("q") or filters.get("type") or tags)
+    members = members.filter(**params.tag_filter("image__")).prefetch_related("image__tags")
     if filters.get("q"):
         members = members.filter(image__name__icontains=filters["q"])
     if filters.get("type"):
         members = members.filter(image__image_type=filters["type"])
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
     page = _page(members, filters.get("page"), None if filtered else counts[view])
-    query = {
-        k: v for k, v in filters.items() if v and k in ("q", "type", "view", "tag_key", "tag_value")
-    }
-    return tab_context(request, "shared", pending_count=counts["pending"]) | {
-        "pending": pending,
+    return context | {
         "page": page,
-        "view": view,
-        "filter_form": params,
-        "query_prefix": urlencode(query) + "&" if query else "",
-        "rejected_count": counts["rejected"],
+        "rejected_count": counts[ImageMember.Status.REJECTED],
     }
+
+
+def _state_counts(
+    project: Project, *, view: str, filtered: bool, banner_only: bool
+) -> dict[str, int]:
+    """How many shares of the project are in each state the response shows, in one query.
+
+    The banner alone shows the waiting ones; the rejected view and a search add the
+    rejected ones (their link and pages). Only the unfiltered accepted list counts all
+    three, in one pass; otherwise the index is read for the states asked only. Only the
+    states counted are keys.
+    """
+    needed = {ImageMember.Status.PENDING}
+    if not banner_only:
+        needed.add(ImageMember.Status.REJECTED)
+        if view != "rejected" and not filtered:
+            needed.add(ImageMember.Status.ACCEPTED)
+    shares = ImageMember.objects.for_project(project)
+    if len(needed) < len(ImageMember.Status.values):
+        shares = shares.filter(status__in=needed)
+    return shares.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in needed})
 
 
 def _page(items: QuerySet, number: object, count: int | None) -> Page:

@@ -1,6 +1,8 @@
 """Images Shared with Me: pages, partials, actions and tenant isolation (D1, D4–D7, D13)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from console.audit.models import Trace
@@ -198,6 +200,25 @@ class TestSharedImagesPage:
         assert response.status_code == 200
         with django_assert_max_num_queries(10):
             recipient_client.get(URL, headers=htmx("banner"))
+
+    def test_the_banner_partial_reads_only_waiting_shares(self, world, recipient_client):
+        for status in ("pending", "accepted", "rejected"):
+            share(world, status=status)
+        with CaptureQueriesContext(connection) as captured:
+            body = recipient_client.get(URL, headers=htmx("banner")).content.decode()
+        assert 'id="banner"' in body
+        member_queries = [q["sql"] for q in captured if '"ims_imagemember"' in q["sql"]]
+        assert member_queries and all("'pending'" in sql for sql in member_queries)
+        assert not any("'accepted'" in sql or "'rejected'" in sql for sql in member_queries)
+
+    def test_the_rejected_view_does_not_count_the_accepted_shares(self, world, recipient_client):
+        share(world, status="rejected", name="gone")
+        share(world, status="accepted")
+        with CaptureQueriesContext(connection) as captured:
+            response = recipient_client.get(f"{URL}?view=rejected")
+        assert "gone" in response.content.decode()
+        counts = [q["sql"] for q in captured if "COUNT(" in q["sql"] and "imagemember" in q["sql"]]
+        assert len(counts) == 1 and "'accepted'" not in counts[0]
 
 
 class TestAccept:
