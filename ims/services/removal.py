@@ -15,7 +15,7 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, MemberBackup
 from ims.services.answers import member_backups_release
-from ims.services.sharing import lock_own_image, normalize_project_ids
+from ims.services.sharing import image_resource, lock_own_image, normalize_project_ids
 
 
 def _lock_members(image: Image, **lookups: object) -> list[ImageMember]:
@@ -69,7 +69,7 @@ def _note_members_deleted(image: Image, members: list[ImageMember]) -> None:
     service="IMS",
     operation="deleteMember",
     resource_type="image",
-    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+    resource=image_resource,
 )
 def image_members_delete(
     *, actor: User, project: Project, image: Image, project_ids: Sequence[str]
@@ -105,7 +105,7 @@ def image_members_delete(
     service="IMS",
     operation="deleteImage",
     resource_type="image",
-    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+    resource=image_resource,
 )
 def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
     """Delete `project`'s image (D11); returns the members it had (see `_lock_members`).

@@ -15,6 +15,7 @@ from console.services import ensure_can_change
 from console.tasks import enqueue_on_commit
 from ims.models import Image
 from ims.services.quotas import lock_quota
+from ims.services.sharing import image_resource
 from ims.services.use import image_lock_for_use
 from ims.tasks import replicate_image
 
@@ -74,7 +75,7 @@ def _copy_key(project: Project, source: Image, kms_key: Key | None) -> Key | Non
     service="IMS",
     operation="copyImage",
     resource_type="image",
-    resource=lambda kw: (kw["image"].pk, kw["image"].name),
+    resource=image_resource,
 )
 def image_replicate(
     *,

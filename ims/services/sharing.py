@@ -333,6 +333,11 @@ def image_share(
     )
 
 
+def image_resource(kw: dict[str, Any]) -> tuple[object, str]:
+    """What a refused service on one image names in its trace: the image."""
+    return kw["image"].pk, kw["image"].name
+
+
 def lock_own_image(project: Project, image: Image, *, code: str) -> Image:
     """Lock `image`; refuse with `code` unless `project` owns it."""
     locked = Image.objects.select_for_update().filter(pk=image.pk).first()

@@ -11,7 +11,7 @@ from console.errors import InputRefused
 from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageTag
-from ims.services.sharing import lock_own_image
+from ims.services.sharing import image_resource, lock_own_image
 
 MAX_TAGS_PER_IMAGE = 10
 TAG_KEY_MAX = 36
@@ -43,12 +43,7 @@ def clean_tag(key: str, value: str = "") -> tuple[str, str]:
     return key, value
 
 
-def _tag_resource(kw: dict[str, object]) -> tuple[object, str]:
-    image = kw["image"]
-    return image.pk, image.name
-
-
-@audited(service="IMS", operation="addImageTag", resource_type="image", resource=_tag_resource)
+@audited(service="IMS", operation="addImageTag", resource_type="image", resource=image_resource)
 def image_tag_add(
     *, actor: User, project: Project, image: Image, key: str, value: str = ""
 ) -> ImageTag:
@@ -81,7 +76,7 @@ def image_tag_add(
     return tag
 
 
-@audited(service="IMS", operation="deleteImageTag", resource_type="image", resource=_tag_resource)
+@audited(service="IMS", operation="deleteImageTag", resource_type="image", resource=image_resource)
 def image_tag_delete(*, actor: User, project: Project, image: Image, key: str) -> bool:
     """Remove a tag of an own image; False when it had no such tag (nothing to do)."""
     ensure_can_change(actor)
