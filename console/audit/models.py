@@ -75,36 +75,36 @@ class TraceQuerySet(models.QuerySet):
         traces the tenant has (a DISTINCT would read every one).
         """
         table = Trace._meta.db_table
-        # Each step is a MIN() over an index prefix: the next operation of the same service,
-        # else the first operation of the next service.
-        next_operation = (
-            f"(SELECT MIN(operation) FROM {table} WHERE tenant_id = %s"
-            " AND service = k.service AND operation > k.operation)"
-        )
+        # Each step is a MIN() over an index prefix: the next service of the same operation,
+        # else the first service of the next operation.
         next_service = (
-            f"(SELECT MIN(service) FROM {table} WHERE tenant_id = %s AND service > k.service)"
+            f"(SELECT MIN(service) FROM {table} WHERE tenant_id = %s"
+            " AND operation = k.operation AND service > k.service)"
+        )
+        next_operation = (
+            f"(SELECT MIN(operation) FROM {table} WHERE tenant_id = %s AND operation > k.operation)"
         )
         sql = f"""
-            WITH RECURSIVE kinds(service, operation) AS (
-                SELECT first.service, (
-                    SELECT MIN(operation) FROM {table}
-                    WHERE tenant_id = %s AND service = first.service
-                ) FROM (SELECT MIN(service) AS service FROM {table} WHERE tenant_id = %s) first
-                WHERE first.service IS NOT NULL
+            WITH RECURSIVE kinds(operation, service) AS (
+                SELECT first.operation, (
+                    SELECT MIN(service) FROM {table}
+                    WHERE tenant_id = %s AND operation = first.operation
+                ) FROM (SELECT MIN(operation) AS operation FROM {table} WHERE tenant_id = %s) first
+                WHERE first.operation IS NOT NULL
                 UNION ALL
                 SELECT
-                    CASE WHEN {next_operation} IS NOT NULL THEN k.service ELSE {next_service} END,
-                    COALESCE({next_operation}, (
-                        SELECT MIN(operation) FROM {table}
-                        WHERE tenant_id = %s AND service = {next_service}
+                    CASE WHEN {next_service} IS NOT NULL THEN k.operation ELSE {next_operation} END,
+                    COALESCE({next_service}, (
+                        SELECT MIN(service) FROM {table}
+                        WHERE tenant_id = %s AND operation = {next_operation}
                     ))
-                FROM kinds k WHERE k.service IS NOT NULL
+                FROM kinds k WHERE k.operation IS NOT NULL
             )
-            SELECT service, operation FROM kinds WHERE service IS NOT NULL
+            SELECT service, operation FROM kinds WHERE operation IS NOT NULL
         """
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, [tenant_id] * 7)
-            return [(service, operation) for service, operation in cursor.fetchall()]
+            return sorted((service, operation) for service, operation in cursor.fetchall())
 
 
 class Trace(models.Model):
@@ -139,11 +139,11 @@ class Trace(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
-        # The tenant's trace list pages in this order (read backwards); its filter offers
-        # the services and operations found in the second.
+        # The tenant's trace list pages in this order (read backwards); the second serves
+        # the filter by operation and lists the operations and services for its choices.
         indexes = [
             models.Index(fields=["tenant", "created", "id"], name="trace_list"),
-            models.Index(fields=["tenant", "service", "operation"], name="trace_kinds"),
+            models.Index(fields=["tenant", "operation", "service"], name="trace_kinds"),
         ]
 
     def __str__(self) -> str:

@@ -78,7 +78,8 @@ def note_rows(
     audit = _current.get()
     if audit is None:
         raise RuntimeError("note_rows() is only available inside an @audited service.")
-    annotated = rows.order_by().annotate(
+    # In key order, as the traces of the rows were numbered when written one by one.
+    annotated = rows.order_by("pk").annotate(
         trace_resource_id=resource_id,
         trace_resource_name=resource_name,
         trace_detail=detail,
@@ -106,10 +107,18 @@ _ROW_COLUMNS = [
 ]
 
 
+class _Typed(Cast):
+    """A parameter with its type: PostgreSQL's prepared statements cannot infer it in a
+    SELECT list. SQLite needs none, and its cast of a timestamp would drop microseconds."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # noqa: D102
+        return compiler.compile(self.source_expressions[0])
+
+
 def constant(value: object, output_field: models.Field | None = None) -> Cast:
-    """A value in an INSERT … SELECT or a JSON object, typed: prepared statements need it."""
+    """A value in an INSERT … SELECT or a JSON object, typed where the database needs it."""
     field = output_field or (models.IntegerField() if isinstance(value, int) else CharField())
-    return Cast(Value(value, output_field=field), output_field=field)
+    return _Typed(Value(value, output_field=field), output_field=field)
 
 
 def _insert_traces(rows: models.QuerySet, constants: dict[str, object]) -> None:

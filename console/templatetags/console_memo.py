@@ -13,6 +13,7 @@ With DEBUG on, nothing is kept, so edited templates show at once.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import uuid
 from collections import OrderedDict
@@ -48,10 +49,11 @@ class _Fragments:
             return html
 
     def put(self, key: Hashable, html: SafeString) -> None:
+        limit = max(0, settings.CONSOLE_MEMO_FRAGMENTS)
         with self._lock:
             self._items[key] = html
             self._items.move_to_end(key)
-            while len(self._items) > settings.CONSOLE_MEMO_FRAGMENTS:
+            while len(self._items) > limit:
                 self._items.popitem(last=False)
 
     def clear(self) -> None:
@@ -60,6 +62,7 @@ class _Fragments:
 
 
 fragments = _Fragments()
+_tags = itertools.count()
 
 
 # Values that are their own fingerprint (hashable, immutable); checked by exact type, fast.
@@ -94,14 +97,10 @@ def fingerprint(value: Any, _path: frozenset[int] = frozenset()) -> Hashable:
     if isinstance(value, list | tuple):
         return tuple(fingerprint(item, _path) for item in value)
     if isinstance(value, dict):
-        return tuple(sorted((str(k), repr(fingerprint(v, _path))) for k, v in value.items()))
-    if isinstance(value, set | frozenset):
-        return tuple(sorted(repr(fingerprint(item, _path)) for item in value))
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
+        return tuple(sorted((str(k), fingerprint(v, _path)) for k, v in value.items()))
+    # Anything else (a queryset, a page, a lazy string…) would be keyed by its identity:
+    # never found again, and kept alive by the key. Name it by the values it shows instead.
+    raise TypeError(f"{{% memo %}} cannot key on a {type(value).__name__}.")
 
 
 class MemoNode(Node):
@@ -110,7 +109,8 @@ class MemoNode(Node):
     def __init__(self, nodelist: NodeList, values: list[FilterExpression], where: str) -> None:
         self.nodelist = nodelist
         self.values = values
-        self.where = where
+        # Each compiled tag is its own place, even two on one line of one template.
+        self.where = f"{where}#{next(_tags)}"
 
     def render(self, context: template.Context) -> SafeString:
         """The body as rendered for this content before, or rendered now and kept."""
@@ -139,5 +139,5 @@ def memo(parser: Parser, token: Token) -> MemoNode:
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
     origin = getattr(parser, "origin", None)
-    where = f"{getattr(origin, 'name', '')}:{token.position}"
+    where = f"{getattr(origin, 'name', '')}:{token.lineno}"
     return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits[1:]], where)

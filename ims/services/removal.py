@@ -21,8 +21,7 @@ from ims.services.sharing import image_resource, lock_own_image, normalize_proje
 def _lock_members(image: Image, **lookups: object) -> list[ImageMember]:
     """Lock the image's members (in key order), each with its recipient's `project_code`."""
     members = ImageMember.objects.select_for_update(of=("self",)).filter(image=image, **lookups)
-    annotated = members.annotate(project_code=F("project__project_id"))
-    return list(annotated.only("pk", "image_id", "project_id", "status").order_by("pk"))
+    return list(members.annotate(project_code=F("project__project_id")).order_by("pk"))
 
 
 def _delete_members(members: list[ImageMember]) -> None:

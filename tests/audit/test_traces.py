@@ -139,3 +139,28 @@ class TestTraceList:
     def test_failed_traces_show_why(self, world, recipient_client):
         trace(world.recipient_de, result="failed", detail={"error": "IMG.0046 The image is x"})
         assert b"IMG.0046 The image is x" in recipient_client.get(URL).content
+
+
+@pytest.mark.django_db
+class TestRowTraces:
+    """Traces written set-based (`note_rows`) carry what one-by-one traces carried."""
+
+    def test_keep_the_time_to_the_microsecond_and_the_key_order(self, world, monkeypatch):
+        from ims.models import ImageMember
+        from ims.services import shares_reject
+        from tests.factories import ImageMemberFactory
+
+        members = [
+            ImageMemberFactory(project=world.recipient_de, status="accepted") for _ in range(3)
+        ]
+        at = timezone.now().replace(microsecond=123456)
+        monkeypatch.setattr("console.audit.services.timezone.now", lambda: at)
+        shares_reject(
+            actor=world.recipient_user,
+            project=world.recipient_de,
+            member_ids=[m.pk for m in reversed(members)],
+        )
+        traces = list(Trace.objects.filter(operation="updateMember").order_by("pk"))
+        assert [t.created for t in traces] == [at] * 3
+        assert [t.resource_id for t in traces] == [str(m.image_id) for m in members]
+        assert ImageMember.objects.filter(status="rejected").count() == 3

@@ -22,8 +22,25 @@ def test_matches_what_in_matches_on_keys_foreign_keys_and_text(world):
 
 
 def test_an_empty_list_matches_nothing(world):
-    ImageMemberFactory(project=world.recipient_de)
+    member = ImageMemberFactory(project=world.recipient_de)
     assert not ImageMember.objects.filter(pk__any=[]).exists()
+    assert list(ImageMember.objects.exclude(pk__any=[])) == [member]
+
+
+def test_none_and_out_of_range_keys_match_nothing_as_with_in(world):
+    member = ImageMemberFactory(project=world.recipient_de)
+    other = ImageMemberFactory(project=world.recipient_de)
+    for values in ([member.pk, None], [member.pk, 2**63], [member.pk, -(2**63) - 1]):
+        assert list(ImageMember.objects.filter(pk__any=values)) == [member]
+        assert list(ImageMember.objects.exclude(pk__any=values)) == [other]
+    assert not ImageMember.objects.filter(pk__any=[None, 2**63]).exists()
+
+
+def test_values_are_compared_whole_and_instances_by_their_key(world):
+    code = world.recipient_de.project_id
+    assert not Project.objects.filter(project_id__any=[code + "ff"]).exists()
+    member = ImageMemberFactory(project=world.recipient_de)
+    assert list(ImageMember.objects.filter(image__any=[member.image])) == [member]
 
 
 def test_the_statement_is_the_same_whatever_the_number_of_values(world):

@@ -81,6 +81,25 @@ class TestMemoTag:
             template.render(Context({"member": member}))
         assert len(fragments._items) == 3
 
+    def test_two_tags_on_one_value_keep_their_own_fragments(self, world):
+        template = Template(
+            "{% load console_memo %}<{% memo n %}first {{ n }}{% endmemo %}>"
+            "<{% memo n %}second {{ n }}{% endmemo %}>"
+        )
+        assert template.render(Context({"n": 1})) == "<first 1><second 1>"
+        assert template.render(Context({"n": 1})) == "<first 1><second 1>"
+
+    def test_refuses_a_value_it_cannot_fingerprint(self, world):
+        template = Template("{% load console_memo %}{% memo rows %}x{% endmemo %}")
+        with pytest.raises(TypeError, match="cannot key on a ImageMemberQuerySet"):
+            template.render(Context({"rows": ImageMember.objects.all()}))
+
+    def test_a_limit_of_zero_or_less_keeps_nothing(self, world, settings):
+        settings.CONSOLE_MEMO_FRAGMENTS = -1
+        template = Template("{% load console_memo %}{% memo n %}{{ n }}{% endmemo %}")
+        assert template.render(Context({"n": 1})) == "1"
+        assert not fragments._items
+
     def test_keeps_nothing_with_debug_on(self, world, settings):
         settings.DEBUG = True
         template = Template("{% load console_memo %}{% memo n %}{{ n }}{% endmemo %}")

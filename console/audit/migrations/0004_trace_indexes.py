@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='trace',
-            index=models.Index(fields=['tenant', 'service', 'operation'], name='trace_kinds'),
+            index=models.Index(fields=['tenant', 'operation', 'service'], name='trace_kinds'),
         ),
     ]
