@@ -427,4 +427,7 @@ def test_bob_accepts_a_full_ecs_image_in_chinese_on_a_phone_with_the_keyboard(op
         "已接受1个镜像。 备份已存储在vault-backup-200中。"
     )
     expect(page.locator("dialog[open]")).to_have_count(0)
-    assert page.evaluate("() => document.activeElement !== document.body")
+    # Focus comes back once the swap after the close has settled, a task later.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement !== document.body"
+    )
