@@ -63,7 +63,8 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
         .with_backup_total()
         .order_by("-created", "-pk")
     )
-    filtered = bool(filters.get("q") or filters.get("type") or params.tag_filter("image__"))
+    tags = params.tag_filter("image__")
+    filtered = bool(filters.get("q") or filters.get("type") or tags)
     # Paging through the banner renders the banner alone: the list is neither read nor counted.
     banner_only = request.method == "GET" and request.htmx and request.htmx.target == "banner"
     counts = _state_counts(project, view=view, filtered=filtered, banner_only=banner_only)
@@ -82,7 +83,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
         return context
     members = ImageMember.objects.for_project(project).with_image()
     members = members.rejected() if view == "rejected" else members.accepted()
-    members = members.filter(**params.tag_filter("image__")).prefetch_related("image__tags")
+    members = members.filter(**tags).prefetch_related("image__tags")
     if filters.get("q"):
         members = members.filter(image__name__icontains=filters["q"])
     if filters.get("type"):
@@ -137,8 +138,9 @@ def shared_images(request: HtmxHttpRequest) -> HttpResponse:
         )
         if selection.is_valid():
             members = _chosen(request.project, selection)
-            if _full_ecs_to_accept(request.project, members):
-                dialog = _accept_dialog_context(request, selection, members)
+            full_ecs = _full_ecs_to_accept(request.project, members)
+            if full_ecs:
+                dialog = _accept_dialog_context(request, selection, members, full_ecs)
                 context |= dialog | {"show_accept_dialog": True}
     return render_page(request, "ims/shared_images.html", context, partials=SHARED_PARTIALS)
 
@@ -165,15 +167,16 @@ def _accept_dialog_context(
     request: HtmxHttpRequest,
     selection: MemberSelectionForm,
     members: list[ImageMember] | None,
+    full_ecs: list[ImageMember],
     *,
     error: ConsoleError | None = None,
     chosen: Vault | None = None,
 ) -> dict[str, object]:
     """The Accept Full-ECS Image dialog: required capacity and every vault with its verdict.
 
-    For Accept All (`members` None) it names the full-ECS images and counts the others.
+    For Accept All (`members` None) it names the full-ECS images and counts the others;
+    `full_ecs` is what `_full_ecs_to_accept` found.
     """
-    full_ecs = _full_ecs_to_accept(request.project, members)
     required = full_ecs_required_gb(full_ecs)
     vaults = list(Vault.objects.for_project(request.project).with_usage().order_by("name"))
     choices = [{"vault": v, "refusal": vault_refusal(v, required_gb=required)} for v in vaults]
@@ -267,18 +270,21 @@ def share_accept(request: HtmxHttpRequest) -> HttpResponse:
     if vault_id:
         vault = get_object_or_404(Vault.objects.for_project(request.project), vault_id=vault_id)
     from_dialog = bool(request.POST.get("from_dialog"))
-    # Asked once: the dialog's context and the refusal below need it too.
-    needs_vault = bool(_full_ecs_to_accept(request.project, members))
-    if request.method == "GET" or (needs_vault and vault is None and not from_dialog):
-        return _accept_dialog(request, _accept_dialog_context(request, selection, members))
+    # Read once: the dialog and a refusal below show them too.
+    full_ecs = _full_ecs_to_accept(request.project, members)
+    if request.method == "GET" or (full_ecs and vault is None and not from_dialog):
+        context = _accept_dialog_context(request, selection, members, full_ecs)
+        return _accept_dialog(request, context)
     ids = None if members is None else [m.pk for m in members]
     try:
         answer = shares_accept(
             actor=request.user, project=request.project, member_ids=ids, vault=vault
         )
     except ConsoleError as error:
-        if needs_vault and not isinstance(error, RoleRefused):
-            context = _accept_dialog_context(request, selection, members, error=error, chosen=vault)
+        if full_ecs and not isinstance(error, RoleRefused):
+            context = _accept_dialog_context(
+                request, selection, members, full_ecs, error=error, chosen=vault
+            )
             return _accept_dialog(request, context)
         return _refuse(request, error)
     if answer.changed:

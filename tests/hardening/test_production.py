@@ -13,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.factories import (
     AccessKeyFactory,
@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
     VaultFactory,
 )
-from tests.hardening.sweeps import API_NAMESPACES
+from tests.hardening.sweeps import console_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,23 +155,6 @@ def test_the_policy_is_strict():
     assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
 
 
-def console_get_routes() -> list[tuple[str, list[str]]]:
-    routes = []
-
-    def walk(patterns, namespace):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                # Django admin is checked below; the JSON APIs serve no HTML.
-                if entry.namespace in ("admin", *API_NAMESPACES):
-                    continue
-                walk(entry.url_patterns, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and entry.name:
-                routes.append((f"{namespace}:{entry.name}", sorted(entry.pattern.converters)))
-
-    walk(get_resolver().url_patterns, None)
-    return routes
-
-
 @pytest.fixture
 def own_objects(world):
     project = world.recipient_de
@@ -202,7 +185,7 @@ def test_every_console_page_and_partial_has_the_csp_and_no_inline_code(
     world, recipient_client, own_objects
 ):
     checked = 0
-    for name, args in console_get_routes():
+    for name, args in console_routes():
         url = reverse(name, kwargs={arg: own_objects[arg] for arg in args})
         for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "dialogs"}):
             response = recipient_client.get(url, headers=headers)
