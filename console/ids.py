@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+import uuid
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -19,3 +20,12 @@ def new_hex32() -> str:
 def stable_hex32(*parts: str) -> str:
     """Return a 32-character hex identifier derived from names, stable across installs."""
     return hashlib.md5(":".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+# Fixed, so that a name gives the same UUID on every install.
+STABLE_NAMESPACE = uuid.UUID("4f1f6c1e-9a55-5d0c-8a3e-2b7d63c0e5a1")
+
+
+def stable_uuid(*parts: str) -> uuid.UUID:
+    """Return a UUID derived from names (UUID version 5), stable across installs."""
+    return uuid.uuid5(STABLE_NAMESPACE, ":".join(parts))

@@ -16,6 +16,7 @@ from console.kms.models import Key, KeyGrant
 from console.models import Project, Region, Tenant, User
 from ims.models import Image, ImageBackup, ImageMember
 from tests.factories import BackupFactory, ImageFactory, ImageMemberFactory, ProjectFactory
+from tests.test_architecture import ORDER
 from vaults.models import Backup, Vault
 
 pytestmark = pytest.mark.django_db
@@ -120,11 +121,7 @@ def test_reset_recreates_the_demo_world():
     seed("--reset")
 
     after = {k: len(v) for k, v in snapshot().items()}
-    demo_labels = {
-        m._meta.label
-        for c in ("console", "ims", "vaults")
-        for m in apps.get_app_config(c).get_models()
-    }
+    demo_labels = {m._meta.label for c in ORDER for m in apps.get_app_config(c).get_models()}
     assert {k: after[k] for k in demo_labels} == {k: counts[k] for k in demo_labels}
     # Really recreated, not patched up: new rows with the same stable identifiers.
     assert {t.name: t.pk for t in Tenant.objects.all()}.keys() == before.keys()
@@ -321,7 +318,7 @@ def test_public_images(demo):
 
 
 def test_every_row_is_valid(demo):
-    for label in ("console", "ims", "vaults"):
+    for label in ORDER:
         for model in apps.get_app_config(label).get_models():
             for obj in model._default_manager.all():
                 obj.full_clean()
