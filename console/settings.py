@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
                 "console.audit.context_processors.unread_messages",
+                "console.demo.context_processors.demo_menu",
             ],
             # Every template translates and formats dates the console's way without {% load %}.
             "builtins": ["django.templatetags.i18n", "console.templatetags.console_format"],

@@ -31,4 +31,5 @@ urlpatterns = [
     path("iam/", include("console.iam.urls")),
     path("api/iam/", iam_api.urls),
     path("api/ims", include("ims.api.urls")),
+    path("demo/", include("console.demo.urls")),
 ]
