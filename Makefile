@@ -10,11 +10,13 @@ PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test bench lint format migrate seed clean help messages screenshots
+.PHONY: run reset install install-test test bench lint format migrate seed clean help messages screenshots
 
 help:
 	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
+	@echo "make reset - put the demo world back as seeded, with the same IDs"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make install / make install-test - only create .venv (with the test dependencies)"
 	@echo "make bench - measure the scale targets (pages, batches, throughput, bytes) as ratios"
 	@echo "make lint  - ruff check and format check"
 	@echo "make messages - refresh the zh_Hans catalogue, its template and the compiled .mo (needs gettext)"
@@ -41,21 +43,22 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@rm -rf build *.egg-info
 	@touch $@
 
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 
 seed: migrate
 	$(PY) manage.py seed_demo --if-demo
 
-run: seed
-	$(PY) manage.py collectstatic --noinput -v 0
-	@echo "Serving the console on http://$(HOST):$(PORT) (log in as bob / console-demo)"
-	@echo "API: identity http://$(HOST):$(PORT)/api/iam/v3, images http://$(HOST):$(PORT)/api/ims"
-	@# The task worker runs the API's batch member jobs; it stops when gunicorn does.
-	@$(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	trap 'exit 130' INT TERM; \
-	$(VENV)/bin/gunicorn console.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile - --log-level warning
+# Migrates, seeds and collects only what is missing, then serves gunicorn and the task worker
+# (restarted whenever it exits); Ctrl-C stops both and exits with status 0.
+run: $(VENV)/.installed
+	@$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+reset: migrate
+	@$(PY) manage.py seed_demo --reset
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
