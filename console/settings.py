@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "console.iam.api_common.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
+    "console.iam.middleware.IamRootMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,24 @@
+"""Serve the identity endpoint at the host root too: the Huawei Cloud SDK drops an endpoint's
+path, so `with_iam_endpoint("http://host/api/iam")` asks for /v3/projects (how it finds a
+region's project ID from the region's name)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+PREFIX = "/api/iam"
+
+
+class IamRootMiddleware:
+    """Route /v3/… to the identity API; `request.path` stays what the client signed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Rewrite the path the URL resolver sees."""
+        if request.path_info.startswith("/v3/"):
+            request.path_info = PREFIX + request.path_info
+        return self.get_response(request)
