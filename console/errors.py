@@ -56,6 +56,7 @@ MESSAGES: dict[str, Text] = {
     "IMG.0027": _("The image ID in the request does not exist."),
     "IMG.0046": _("The image is unavailable."),
     "IMG.0047": _("This operation can be performed only by the image owner."),
+    "IMG.0059": _("The size of the image file exceeds the maximum allowed."),
     "IMG.0066": _("The image ID is incorrect."),
     "IMG.0067": _("The project ID is incorrect."),
     "IMG.0076": _("You cannot share an image with yourself."),
@@ -78,6 +79,7 @@ MESSAGES: dict[str, Text] = {
     "IMG.0193": _("The vault is not a cloud server backup vault."),
     "IMG.0196": _("The image cannot be replicated because it is not accepted by the recipient."),
     "IMG.0197": _("Failed to replicate the shared image because it is encrypted using KMS."),
+    "IMG.1075": _("Failed to register the image file."),
 }
 
 
