@@ -7,6 +7,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from console.kms.models import Key, KeyGrant
 from console.models import DiskRole, Project, Region, Tenant
+from ims.store import files
 
 
 def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
@@ -104,6 +107,19 @@ class Image(models.Model):
         CBR = "cbr", _("CBR backup")
         CSBS = "csbs", _("CSBS backup")
 
+    class DiskFormat(models.TextChoices):
+        VHD = "vhd", "VHD"
+        ZVHD = "zvhd", "ZVHD"
+        ZVHD2 = "zvhd2", "ZVHD2"
+        VMDK = "vmdk", "VMDK"
+        QCOW2 = "qcow2", "QCOW2"
+        RAW = "raw", "RAW"
+        VHDX = "vhdx", "VHDX"
+        QED = "qed", "QED"
+        VDI = "vdi", "VDI"
+        QCOW = "qcow", "QCOW"
+        ISO = "iso", "ISO"
+
     MAX_MEMBERS = {ImageType.FULL_ECS: 10}
     DEFAULT_MAX_MEMBERS = 256
     MAX_REPLICATION_GB = 128
@@ -151,6 +167,13 @@ class Image(models.Model):
     )
     description = models.CharField(max_length=1024, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    disk_format = models.CharField(max_length=8, choices=DiskFormat.choices, default="zvhd2")
+    # The image's file in the image store (ims.store), measured as it streamed in; empty
+    # for images that hold none (made from a server, a disk or a backup).
+    file_name = models.CharField("file in the image store", max_length=255, blank=True)
+    file_size = models.BigIntegerField("file size (bytes)", null=True, blank=True)
+    checksum = models.CharField("MD5", max_length=32, blank=True)
+    os_hash_value = models.CharField("SHA-512", max_length=128, blank=True)
 
     objects = ImageQuerySet.as_manager()
 
@@ -281,3 +304,10 @@ class ImageTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+@receiver(post_delete, sender=Image)
+def _file_goes_with_its_image(sender, instance: Image, **kwargs) -> None:
+    # Whichever way the row goes (a service, a cascade, Django admin), its file follows
+    # once the deletion commits; a rollback keeps both.
+    files.delete_on_commit(instance.file_name)
