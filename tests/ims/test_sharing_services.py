@@ -521,6 +521,7 @@ DOCUMENTED_ERRORS = {
     "IMG.0027": "The image ID in the request does not exist.",
     "IMG.0046": "The image is unavailable.",
     "IMG.0047": "This operation can be performed only by the image owner.",
+    "IMG.0059": "The size of the image file exceeds the maximum allowed.",
     "IMG.0066": "The image ID is incorrect.",
     "IMG.0067": "The project ID is incorrect.",
     "IMG.0076": "You cannot share an image with yourself.",
@@ -543,6 +544,7 @@ DOCUMENTED_ERRORS = {
     "IMG.0193": "The vault is not a cloud server backup vault.",
     "IMG.0196": "The image cannot be replicated because it is not accepted by the recipient.",
     "IMG.0197": "Failed to replicate the shared image because it is encrypted using KMS.",
+    "IMG.1075": "Failed to register the image file.",
 }
 
 
