@@ -19,7 +19,6 @@ from ims.api import docs
 from ims.api.common import ERRORS, not_a_member, not_visible, parse_uuid, visible_image
 from ims.api.glance import ImageFilters, image_page
 from ims.api.jobs import job_submit, run_member_job
-from ims.api.models import Job
 from ims.api.schemas import (
     BatchMembers,
     BatchUpdate,
@@ -30,7 +29,7 @@ from ims.api.schemas import (
     NativeMemberList,
     Quotas,
 )
-from ims.models import Image, ImageMember
+from ims.models import Image, ImageMember, Job
 from ims.services import quota_usage
 
 router = Router(tags=["IMS"])
