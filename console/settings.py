@@ -68,7 +68,7 @@ MIDDLEWARE = [
     # is never in a body. Whoever adds a secret to a page that echoes request input must
     # mask it the same way.
     "console.middleware.GZipMiddleware",
-    "console.iam.api_common.ApiJsonErrorsMiddleware",
+    "console.api.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
