@@ -45,6 +45,9 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     "IMG.0086": 404,
     "IMG.0144": 404,
     "IMG.0112": 409,
+    # An image file over the store's cap; the store itself failing.
+    "IMG.0059": 413,
+    "IMG.1075": 503,
     "APIGW.0101": 404,
     "APIGW.0105": 405,
     "APIGW.0500": 500,
