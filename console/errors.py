@@ -1,4 +1,8 @@
-"""Every domain error, with the cloud's documented error codes."""
+"""Every domain error, with the cloud's documented error codes (IMS, IAM and the API gateway).
+
+Errors say what was refused, never how to answer it: the APIs map them to HTTP statuses in one
+table (console/api.py), the console pages through `refuse()`.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ MESSAGES: dict[str, Text] = {
     "IMG.0027": _("The image ID in the request does not exist."),
     "IMG.0046": _("The image is unavailable."),
     "IMG.0047": _("This operation can be performed only by the image owner."),
+    "IMG.0059": _("The size of the image file exceeds the maximum allowed."),
     "IMG.0066": _("The image ID is incorrect."),
     "IMG.0067": _("The project ID is incorrect."),
     "IMG.0076": _("You cannot share an image with yourself."),
@@ -67,6 +72,7 @@ MESSAGES: dict[str, Text] = {
     "IMG.0099": _("You do not have the permission to access the key."),
     "IMG.0106": _("The image owner is another tenant."),
     "IMG.0108": _("The tenant ID was not found in the current region."),
+    "IMG.0112": _("Failed to add the tenant."),
     "IMG.0135": _("The full-ECS image cannot be shared."),
     "IMG.0144": _("The image does not exist."),
     "IMG.0177": _("The source and target tenants reside in different regions."),
@@ -78,16 +84,54 @@ MESSAGES: dict[str, Text] = {
     "IMG.0193": _("The vault is not a cloud server backup vault."),
     "IMG.0196": _("The image cannot be replicated because it is not accepted by the recipient."),
     "IMG.0197": _("Failed to replicate the shared image because it is encrypted using KMS."),
+    "IMG.1075": _("Failed to register the image file."),
 }
 
 
-class ImsError(ConsoleError):
-    """An IMS refusal with its documented code; `detail` adds what the console knows more."""
+# Identity (Keystone v3 subset, access keys, signatures) and the API gateway in front of every API.
+MESSAGES.update(
+    {
+        "IAM.0001": _("The request is invalid."),
+        "IAM.0002": _("Authentication required: send an X-Auth-Token or an AK/SK signature."),
+        "IAM.0003": _("The token is invalid or has expired."),
+        "IAM.0004": _("The user name or password is incorrect."),
+        "IAM.0005": _("The user may not be scoped to this project."),
+        "IAM.0006": _("The signature is invalid."),
+        "IAM.0007": _("The access key does not exist or is disabled."),
+        "IAM.0008": _(
+            "The request time (X-Sdk-Date) differs from the server time by more than 15 minutes."
+        ),
+        "IAM.0009": _("The project (X-Project-Id) does not belong to the access key's account."),
+        "IAM.0010": _("You may only view your own projects."),
+        "IAM.0011": _("The resource could not be found."),
+        "IAM.0012": _("A user can have at most 2 access keys."),
+        "IAM.0013": _("The password is incorrect."),
+        "APIGW.0101": _("The API does not exist."),
+        "APIGW.0105": _("The method is not allowed for this API."),
+        "APIGW.0500": _("The request could not be processed."),
+    }
+)
+
+
+class CodedError(ConsoleError):
+    """A refusal with its documented code; `detail` adds what the replica knows more."""
 
     def __init__(self, code: str, detail: Text = "") -> None:
         self.detail = detail
         message = format_lazy("{} {}", MESSAGES[code], detail) if detail else MESSAGES[code]
         super().__init__(message, code=code)
+
+
+class ImsError(CodedError):
+    """An IMS refusal (IMG.xxxx)."""
+
+
+class IamError(CodedError):
+    """An identity refusal (IAM.xxxx): credentials, tokens, signatures, access keys."""
+
+
+class NotFound(CodedError):
+    """The object does not exist for the caller: another tenant's is as absent as a made-up one."""
 
 
 @dataclass(frozen=True)

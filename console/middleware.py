@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -114,3 +115,17 @@ class HtmxMessagesMiddleware:
             "console/base.html#messages", {"hx_oob": True}, request=request
         ).encode()
         return response
+
+
+class GZipMiddleware(DjangoGZipMiddleware):
+    """Compress pages, never a download that serves byte ranges (an image file).
+
+    Such a response must keep its length and byte offsets, and compressing gigabytes of
+    disk image would cost the worker a core for little gain.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Leave responses that announce `Accept-Ranges: bytes` as they are."""
+        if response.get("Accept-Ranges") == "bytes":
+            return response
+        return super().process_response(request, response)

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from ims.store.config import image_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -65,8 +67,8 @@ MIDDLEWARE = [
     # random-length filler to each compressed body ("Heal the Breach"). The session cookie
     # is never in a body. Whoever adds a secret to a page that echoes request input must
     # mask it the same way.
-    "django.middleware.gzip.GZipMiddleware",
-    "console.iam.api_common.ApiJsonErrorsMiddleware",
+    "console.middleware.GZipMiddleware",
+    "console.api.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
     "console.iam.middleware.IamRootMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,6 +187,13 @@ STORAGES = {
     # files compressed and cached for a year, since a change gives them a new name.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The largest image file the store takes (the documented import limit is 128 GB).
+IMAGE_FILE_MAX_BYTES = int(env.float("IMAGE_FILE_MAX_GB", default=128) * 1024**3)
+# Image files: a folder under var/, or an S3-compatible object store (ims/store/config.py).
+STORAGES["images"] = image_storage(
+    env.str("IMAGE_STORE_URL", default=""),
+    folder=VAR_DIR / "image-store",
+)
 # With finders WhiteNoise would serve the source files, uncompressed and barely cached;
 # only a development server (DEBUG) reads them straight from static/.
 WHITENOISE_USE_FINDERS = DEBUG

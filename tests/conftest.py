@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -10,6 +14,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from console.models import Project, Region, Tenant, User
+from ims.store.config import image_storage
 from tests.factories import ProjectFactory, RegionFactory, TenantFactory, UserFactory
 
 
@@ -43,6 +48,54 @@ def _source_static_files(settings):
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+
+
+@pytest.fixture(autouse=True)
+def _image_store_folder(settings, tmp_path):
+    """Each test stores image files in a folder of its own (the default backend)."""
+    settings.STORAGES = settings.STORAGES | {
+        "images": image_storage("", folder=tmp_path / "image-store")
+    }
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible server (moto's server mode) on a free port of 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    # Quiet: the server would log every request of the suite.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_image_store(settings, s3_endpoint) -> str:
+    """Switch the image store to a fresh bucket of the local S3 server; returns its name."""
+    import boto3
+
+    bucket = f"images-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=f"http://{s3_endpoint}",
+        aws_access_key_id="store-key",
+        aws_secret_access_key="store-secret",
+        region_name="eu-de",
+    ).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-de"})
+    url = f"s3+http://store-key:store-secret@{s3_endpoint}/{bucket}/console?region=eu-de"
+    settings.STORAGES = settings.STORAGES | {"images": image_storage(url, folder=Path("unused"))}
+    return bucket
+
+
+@pytest.fixture(params=["folder", "s3"])
+def image_store(request) -> str:
+    """Run the test on both backends of the image store: the folder and an S3 bucket."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_image_store")
+    return request.param
 
 
 @dataclass

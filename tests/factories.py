@@ -13,8 +13,7 @@ from console.iam.services import TOKEN_LIFETIME, secret_encrypt
 from console.ids import new_hex32
 from console.kms.models import Key, KeyGrant
 from console.models import Project, Region, Tenant, User
-from ims.api.models import Job
-from ims.models import Image, ImageBackup, ImageMember, ImageQuota, ImageTag, MemberBackup
+from ims.models import Image, ImageBackup, ImageMember, ImageQuota, ImageTag, Job, MemberBackup
 from vaults.models import Backup, Vault
 
 

@@ -104,3 +104,24 @@ def test_the_settings_list_the_apps_in_dependency_order():
         if a.split(".")[0] in ("console", "ims", "vaults")
     ]
     assert installed == ORDER
+
+
+def string_constants(path: Path) -> list[str]:
+    return [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_no_app_knows_the_codes_or_paths_of_an_app_to_its_right():
+    # The IMS API registers its prefix and its generic code (console/api.py); identity and the
+    # shared API layer never name them. Every code lives in console/errors.py.
+    wrong = []
+    for label, path in source_files():
+        if ORDER.index(label) >= ORDER.index("ims"):
+            continue
+        for text in string_constants(path):
+            if "/api/ims" in text or (label == "iam" and text.startswith("IMG.")):
+                wrong.append(f"{path.relative_to(ROOT)}: {text[:40]!r}")
+    assert not wrong, wrong

@@ -6,11 +6,12 @@ from datetime import UTC
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Schema, Status
 
-from console.iam.api_common import make_api, no_content
+from console.api import ENDPOINTS, Endpoint, endpoint_register, make_api, no_content
+from console.errors import IamError, NotFound
 from console.iam.auth import ApiCaller, TokenOrSignature, api_caller
-from console.iam.errors import IamError
 from console.iam.models import ApiToken
 from console.iam.schemas import (
     AuthRequest,
@@ -22,15 +23,22 @@ from console.iam.schemas import (
     UserOne,
     Version,
 )
-from console.iam.services import token_find, token_issue, token_revoke
-from console.ids import HEX32_RE
+from console.iam.services import Ref, password_token_issue, token_find, token_revoke
 from console.models import Project, Region, Tenant, User
 
+ENDPOINT = endpoint_register(
+    Endpoint(
+        prefix="/api/iam",
+        service_type="identity",
+        name="iam",
+        default_code="IAM.0001",
+        catalog_path="/api/iam/v3",
+    )
+)
 api = make_api(
     title="IAM (Keystone v3 subset)",
     version="3.14",
-    namespace="iam_api",
-    default_code="IAM.0001",
+    endpoint=ENDPOINT,
     description="Identity of the IMS console replica: tokens for the OpenStack clients.",
 )
 auth = TokenOrSignature()
@@ -73,7 +81,9 @@ def _domain(tenant: Tenant) -> dict[str, str]:
 def _catalog(request: HttpRequest) -> list[dict[str, Any]]:
     base = _base(request)
     regions = list(Region.objects.order_by("code"))
-    services = [("identity", "iam", f"{base}/api/iam/v3"), ("image", "ims", f"{base}/api/ims")]
+    services = [
+        (e.service_type, e.name, f"{base}{e.catalog_path or e.prefix}") for e in ENDPOINTS.values()
+    ]
     return [
         {
             "type": kind,
@@ -137,46 +147,10 @@ def version(request: HttpRequest):
     }
 
 
-def _find_domain(ref: Named | None) -> Tenant | None:
-    if ref is None:
+def _ref(named: Named | None) -> Ref | None:
+    if named is None:
         return None
-    if ref.id:
-        return Tenant.objects.filter(account_id=ref.id).first()
-    if ref.name:
-        return Tenant.objects.filter(name=ref.name).first()
-    return None
-
-
-def _find_user(ref: Named) -> User | None:
-    if ref.id:
-        if not HEX32_RE.match(ref.id):
-            return None
-        return User.objects.select_related("tenant").filter(pk=int(ref.id, 16)).first()
-    if not ref.name:
-        return None
-    tenant = _find_domain(ref.domain)
-    if tenant is None:
-        return None
-    return User.objects.select_related("tenant").filter(username=ref.name, tenant=tenant).first()
-
-
-def _scope_project(user: User, scope) -> Project:
-    projects = Project.objects.select_related("region", "tenant").filter(tenant_id=user.tenant_id)
-    if scope is None or (scope.project is None and scope.domain is None):
-        # Keystone scopes to the user's default project: here the default region's.
-        project = projects.order_by("-region__is_default", "region__code").first()
-    elif scope.project is None:
-        raise IamError("IAM.0005", "Scope the token to a project: domain tokens are not issued.")
-    elif scope.project.id:
-        project = projects.filter(project_id=scope.project.id).first()
-    else:
-        tenant = _find_domain(scope.project.domain)
-        project = None
-        if tenant is not None and tenant.pk == user.tenant_id and scope.project.name:
-            project = projects.filter(region__code=scope.project.name).first()
-    if project is None:
-        raise IamError("IAM.0005")
-    return project
+    return Ref(id=named.id, name=named.name, domain=_ref(named.domain))
 
 
 @api.post(
@@ -189,17 +163,14 @@ def token_create(request: HttpRequest, body: AuthRequest, response: HttpResponse
     """Authenticate with a password and issue a project-scoped token (X-Subject-Token)."""
     identity = body.auth.identity
     if "password" not in identity.methods or identity.password is None:
-        raise IamError("IAM.0004", "Only the password method is supported.")
-    ref = identity.password.user
-    user = _find_user(ref)
-    if (
-        user is None
-        or not user.is_active
-        or user.tenant_id is None
-        or not user.check_password(ref.password)
-    ):
-        raise IamError("IAM.0004")
-    issued = token_issue(user=user, project=_scope_project(user, body.auth.scope))
+        raise IamError("IAM.0004", _("Only the password method is supported."))
+    scope = body.auth.scope
+    issued = password_token_issue(
+        user=_ref(identity.password.user),
+        password=identity.password.user.password,
+        project=_ref(scope.project) if scope else None,
+        domain_scoped=scope is not None and scope.project is None and scope.domain is not None,
+    )
     response["X-Subject-Token"] = issued.value
     return Status(201, token_doc(request, issued.row, ["password"]))
 
@@ -208,7 +179,7 @@ def _subject(request: HttpRequest, caller: ApiCaller) -> ApiToken:
     value = request.headers.get("X-Subject-Token", "")
     token = token_find(value)
     if token is None or token.user_id != caller.user.pk:
-        raise IamError("IAM.0011", "Could not find the token.", status=404)
+        raise NotFound("IAM.0011", _("Could not find the token."))
     return token
 
 
@@ -250,7 +221,7 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
         if not projects:
             # Keystone refuses a non-admin any project list beyond its own; the openstack
             # CLI then uses a project ID as given (image add project).
-            raise IamError("IAM.0010", status=403)
+            raise IamError("IAM.0010")
     return {
         "projects": [project_doc(request, p) for p in projects],
         "links": {"self": request.build_absolute_uri(), "next": None, "previous": None},
@@ -272,7 +243,7 @@ def project_detail(request: HttpRequest, project_id: str):
     """One of the caller's projects; any other project is 403, as Keystone tells a non-admin."""
     project = _own_projects(request.auth).filter(project_id=project_id).first()
     if project is None:
-        raise IamError("IAM.0010", status=403)
+        raise IamError("IAM.0010")
     return {"project": project_doc(request, project)}
 
 
@@ -281,7 +252,7 @@ def user_detail(request: HttpRequest, uid: str):
     """The caller's own user; anyone else is 403."""
     user = request.auth.user
     if uid != user_id(user):
-        raise IamError("IAM.0010", "You may only view your own user.", status=403)
+        raise IamError("IAM.0010", _("You may only view your own user."))
     return {
         "user": {
             "id": user_id(user),

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader
 
+from console.errors import IamError
 from console.iam import signature
-from console.iam.errors import IamError
 from console.iam.models import AccessKey, ApiToken
 from console.iam.services import secret_decrypt, token_find
 from console.models import Project, User
@@ -29,7 +30,7 @@ def _signed_caller(request: HttpRequest, authorization: str) -> ApiCaller:
     parsed = signature.parse_authorization(authorization)
     if parsed is None:
         raise IamError(
-            "IAM.0006", "Expected SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…."
+            "IAM.0006", _("Expected SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=….")
         )
     ak, signed_headers, sig = parsed
     key = (
@@ -41,7 +42,7 @@ def _signed_caller(request: HttpRequest, authorization: str) -> ApiCaller:
         raise IamError("IAM.0007")
     when = signature.sdk_date(request.headers.get("X-Sdk-Date", ""))
     if when is None or "x-sdk-date" not in signed_headers:
-        raise IamError("IAM.0006", "X-Sdk-Date must be signed, as YYYYMMDDTHHMMSSZ.")
+        raise IamError("IAM.0006", _("X-Sdk-Date must be signed, as YYYYMMDDTHHMMSSZ."))
     if abs(timezone.now() - when) > signature.MAX_SKEW:
         raise IamError("IAM.0008")
     secret = secret_decrypt(key)
@@ -63,12 +64,12 @@ def _signed_caller(request: HttpRequest, authorization: str) -> ApiCaller:
             .first()
         )
         if project is None:
-            raise IamError("IAM.0009", status=403)
+            raise IamError("IAM.0009")
     return ApiCaller(user=key.user, project=project, access_key=key)
 
 
 def api_caller(request: HttpRequest) -> ApiCaller:
-    """Authenticate the request; raise IamError (401/403) when it cannot be."""
+    """Authenticate the request; raise IamError when it cannot be."""
     if token := request.headers.get("X-Auth-Token", ""):
         row = token_find(token)
         if row is None:
@@ -85,7 +86,7 @@ class TokenOrSignature(APIKeyHeader):
     param_name = "X-Auth-Token"
 
     def __call__(self, request: HttpRequest) -> ApiCaller:
-        """Return the caller; refusals propagate as IamError and become JSON 401/403."""
+        """Return the caller; refusals propagate as IamError, answered in the API's format."""
         caller = api_caller(request)
         request.caller = caller
         return caller
@@ -102,5 +103,5 @@ class ProjectScoped(TokenOrSignature):
         """Refuse callers without a project."""
         caller = super().__call__(request)
         if caller.project is None:
-            raise IamError("IAM.0005", "Send X-Project-Id with AK/SK-signed requests.")
+            raise IamError("IAM.0005", _("Send X-Project-Id with AK/SK-signed requests."))
         return caller

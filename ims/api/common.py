@@ -5,17 +5,23 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Exists, OuterRef
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from console.iam.api_common import ApiError, make_api
+from console.api import Endpoint, endpoint_register, make_api
+from console.errors import ImsError, NotFound
 from console.iam.auth import ApiCaller, ProjectScoped
 from console.iam.schemas import Error
 from ims.models import Image, ImageMember
 
+# Also served at the host root (/v1, /v2: ims/api/middleware.py) for the Huawei Cloud SDK.
+ENDPOINT = endpoint_register(
+    Endpoint(prefix="/api/ims", service_type="image", name="ims", default_code="IMG.0001")
+)
 api = make_api(
     title="Image Management Service (Glance v2 and IMS)",
     version="2.17",
-    namespace="ims_api",
-    default_code="IMG.0001",
+    endpoint=ENDPOINT,
     description="Image sharing of the IMS console replica, for glanceclient, openstacksdk, "
     "the openstack CLI and the Huawei Cloud SDK. Authenticate with X-Auth-Token "
     "(POST /api/iam/v3/auth/tokens) or an SDK-HMAC-SHA256 signature.",
@@ -30,6 +36,16 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def not_visible(image_id: str):
+    """What a refusal adds about an image the caller cannot see."""
+    return format_lazy(_("No image with ID {id} is visible to you."), id=image_id[:64])
+
+
+def not_a_member(member_id: str):
+    """What a refusal adds about a member the caller cannot see."""
+    return format_lazy(_("Project {id} is not a member you can see."), id=member_id[:64])
 
 
 def visible_image(caller: ApiCaller, image_id: str, *, lock: bool = False) -> Image:
@@ -47,7 +63,7 @@ def visible_image(caller: ApiCaller, image_id: str, *, lock: bool = False) -> Im
             .first()
         )
     if image is None:
-        raise ApiError(404, "IMG.0027", f"No image with ID {image_id[:64]} is visible to you.")
+        raise NotFound("IMG.0027", not_visible(image_id))
     return image
 
 
@@ -55,7 +71,7 @@ def owned_image(caller: ApiCaller, image_id: str) -> Image:
     """An image the caller owns; a visible image of someone else is 403 (owner only)."""
     image = visible_image(caller, image_id)
     if image.owner_id is None:
-        raise ApiError(403, "IMG.0089", "The public image cannot be shared.")
+        raise ImsError("IMG.0089")
     if image.owner_id != caller.project.pk:
-        raise ApiError(403, "IMG.0047", "This operation can be performed only by the image owner.")
+        raise ImsError("IMG.0047")
     return image

@@ -7,12 +7,15 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from console.iam.api_common import ApiError, no_content
+from console.api import no_content
+from console.errors import ImsError, NotFound
 from console.ids import HEX32_RE
 from ims.api import docs
-from ims.api.common import ERRORS, owned_image, parse_uuid, visible_image
+from ims.api.common import ERRORS, not_a_member, owned_image, parse_uuid, visible_image
 from ims.api.schemas import ImageList, Member, MemberCreate, MemberList, MemberUpdate
 from ims.models import Image, ImageMember
 from ims.services import image_members_delete, image_share, shares_accept, shares_reject
@@ -52,11 +55,13 @@ def image_page(request: HttpRequest, filters, *, path: str, extra: Q | None = No
     project = request.auth.project
     member_status = filters.member_status or "accepted"
     if member_status not in MEMBER_STATUSES:
-        raise ApiError(400, "IMG.0001", f"Invalid status: {member_status[:32]}")
+        raise ImsError("IMG.0001", format_lazy(_("Invalid status: {v}"), v=member_status[:32]))
     if filters.visibility and filters.visibility not in VISIBILITIES:
-        raise ApiError(400, "IMG.0001", f"Invalid visibility value: {filters.visibility[:32]}")
+        raise ImsError(
+            "IMG.0001", format_lazy(_("Invalid visibility value: {v}"), v=filters.visibility[:32])
+        )
     if filters.sort_key not in SORT_KEYS:
-        raise ApiError(400, "IMG.0001", f"Invalid sort key: {filters.sort_key[:32]}")
+        raise ImsError("IMG.0001", format_lazy(_("Invalid sort key: {v}"), v=filters.sort_key[:32]))
     images = docs.images_for(project, member_status=member_status)
     if filters.visibility and filters.visibility != "all":
         images = images.filter(docs.visibility_filter(project, filters.visibility))
@@ -77,7 +82,7 @@ def image_page(request: HttpRequest, filters, *, path: str, extra: Q | None = No
             else None
         )
         if marker is None:
-            raise ApiError(400, "IMG.0001", f"marker [{filters.marker}] not found")
+            raise ImsError("IMG.0001", format_lazy(_("marker [{v}] not found"), v=filters.marker))
         value = getattr(marker, key)
         op = "lt" if desc else "gt"
         images = images.filter(
@@ -116,8 +121,13 @@ def _member(image: Image, member_id: str) -> ImageMember:
         .first()
     )
     if member is None:
-        raise ApiError(
-            404, "IMG.0108", f"Project {member_id[:64]} is not a member of image {image.pk}."
+        raise NotFound(
+            "IMG.0108",
+            format_lazy(
+                _("Project {project} is not a member of image {image}."),
+                project=member_id[:64],
+                image=image.pk,
+            ),
         )
     return member
 
@@ -138,10 +148,14 @@ def member_create(request: HttpRequest, image_id: str, body: MemberCreate):
         else None
     )
     if existing is not None and existing.status != ImageMember.Status.REJECTED:
-        raise ApiError(
-            409,
+        raise ImsError(
             "IMG.0112",
-            f"Project {pid} is already a member of image {image.name} ({existing.status}).",
+            format_lazy(
+                _("Project {project} is already a member of image {image} ({status})."),
+                project=pid,
+                image=image.name,
+                status=existing.get_status_display(),
+            ),
         )
     result = image_share(
         actor=caller.user, project=caller.project, images=[image], project_ids=[pid]
@@ -173,7 +187,7 @@ def member_detail(request: HttpRequest, image_id: str, member_id: str):
     caller = request.auth
     image = visible_image(caller, image_id)
     if image.owner_id != caller.project.pk and member_id != caller.project.project_id:
-        raise ApiError(404, "IMG.0108", f"Project {member_id[:64]} is not a member you can see.")
+        raise NotFound("IMG.0108", not_a_member(member_id))
     return docs.member_doc(_member(image, member_id))
 
 
@@ -186,16 +200,20 @@ def answer_share(caller, member: ImageMember, status: str, vault_id: str | None)
             vault = Vault.objects.for_project(project).filter(vault_id=parse_uuid(vault_id)).first()
             if vault is None:
                 # Another tenant's vault is as absent as a made-up one (D13).
-                raise ApiError(404, "IMG.0184", f"Vault {vault_id} was not found in this project.")
+                raise NotFound(
+                    "IMG.0184",
+                    format_lazy(_("Vault {id} was not found in this project."), id=vault_id[:64]),
+                )
         shares_accept(actor=caller.user, project=project, member_ids=[member.pk], vault=vault)
     elif status == ImageMember.Status.REJECTED:
         shares_reject(actor=caller.user, project=project, member_ids=[member.pk])
     else:
-        raise ApiError(
-            400,
+        raise ImsError(
             "IMG.0001",
-            'Status must be "accepted" or "rejected": a share becomes pending again only '
-            "when the owner shares it again.",
+            _(
+                'Status must be "accepted" or "rejected": a share becomes pending again only '
+                "when the owner shares it again."
+            ),
         )
 
 
@@ -209,9 +227,9 @@ def member_update(request: HttpRequest, image_id: str, member_id: str, body: Mem
     caller = request.auth
     image = visible_image(caller, image_id)
     if image.owner_id == caller.project.pk:
-        raise ApiError(403, "IMG.0026", "Only the recipient can accept or reject a share.")
+        raise ImsError("IMG.0026", _("Only the recipient can accept or reject a share."))
     if member_id != caller.project.project_id:
-        raise ApiError(404, "IMG.0108", f"Project {member_id[:64]} is not a member you can see.")
+        raise NotFound("IMG.0108", not_a_member(member_id))
     member = _member(image, member_id)
     answer_share(caller, member, body.status, body.vault_id)
     return docs.member_doc(_reload(member))

@@ -12,8 +12,7 @@ from django.utils import timezone
 from console.audit.services import audited
 from console.errors import ConsoleError, ImsError, ShareRefused
 from console.models import Project, User
-from ims.api.models import Job
-from ims.models import Image, ImageMember
+from ims.models import Image, ImageMember, Job
 from ims.services import (
     image_members_delete,
     image_share,

@@ -7,17 +7,18 @@ import binascii
 from typing import Literal
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.tasks.exceptions import TaskResultDoesNotExist
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from console.iam.api_common import ApiError
+from console.errors import ImsError, NotFound
 from console.ids import HEX32_RE
 from ims.api import docs
-from ims.api.common import ERRORS, parse_uuid, visible_image
+from ims.api.common import ERRORS, not_a_member, not_visible, parse_uuid, visible_image
 from ims.api.glance import ImageFilters, image_page
 from ims.api.jobs import job_submit, run_member_job
-from ims.api.models import Job
 from ims.api.schemas import (
     BatchMembers,
     BatchUpdate,
@@ -28,7 +29,7 @@ from ims.api.schemas import (
     NativeMemberList,
     Quotas,
 )
-from ims.models import Image, ImageMember
+from ims.models import Image, ImageMember, Job
 from ims.services import quota_usage
 
 router = Router(tags=["IMS"])
@@ -63,9 +64,10 @@ def cloudimage_list(request: HttpRequest, filters: Query[CloudImageFilters]):
 def _check_ids(images: list[str], projects: list[str] | None = None) -> None:
     bad = [i for i in images if parse_uuid(i) is None]
     if bad:
-        raise ApiError(400, "IMG.0066", f"Not an image ID: {', '.join(b[:64] for b in bad)}.")
+        ids = ", ".join(b[:64] for b in bad)
+        raise ImsError("IMG.0066", format_lazy(_("Not an image ID: {ids}."), ids=ids))
     if projects is not None and any(not str(p).strip() for p in projects):
-        raise ApiError(400, "IMG.0067", "A project ID is empty.")
+        raise ImsError("IMG.0067", _("A project ID is empty."))
 
 
 def _submitted(request: HttpRequest, job_type: str, payload: dict) -> dict:
@@ -86,11 +88,11 @@ def batch_update(request: HttpRequest, body: BatchUpdate):
     """Accept or reject shares of the caller's project, as a job (imsUpdateImageMembersJob)."""
     _check_ids(body.images)
     if body.project_id != request.auth.project.project_id:
-        raise ApiError(400, "IMG.0067", "project_id must be the project you are acting in.")
+        raise ImsError("IMG.0067", _("project_id must be the project you are acting in."))
     if body.status not in (ImageMember.Status.ACCEPTED, ImageMember.Status.REJECTED):
-        raise ApiError(400, "IMG.0001", 'status must be "accepted" or "rejected".')
+        raise ImsError("IMG.0001", _('status must be "accepted" or "rejected".'))
     if body.vault_id is not None and parse_uuid(body.vault_id) is None:
-        raise ApiError(400, "IMG.0184", f"Not a vault ID: {body.vault_id}.")
+        raise ImsError("IMG.0184", format_lazy(_("Not a vault ID: {id}."), id=body.vault_id[:64]))
     return _submitted(request, Job.JobType.UPDATE, body.dict())
 
 
@@ -136,7 +138,7 @@ def job_doc(job: Job) -> dict:
 def _job(request: HttpRequest, job_id: str) -> Job:
     job = Job.objects.filter(job_id=job_id, project=request.auth.project).first()
     if job is None:
-        raise ApiError(404, "IMG.0001", f"Job {job_id[:64]} does not exist.")
+        raise Http404(format_lazy(_("Job {id} does not exist."), id=job_id[:64]))
     return job
 
 
@@ -144,7 +146,7 @@ def _job(request: HttpRequest, job_id: str) -> Job:
 def job_show(request: HttpRequest, project_id: str, job_id: str):
     """A job of the caller's project."""
     if project_id != request.auth.project.project_id:
-        raise ApiError(404, "IMG.0001", f"Job {job_id[:64]} does not exist.")
+        raise Http404(format_lazy(_("Job {id} does not exist."), id=job_id[:64]))
     return job_doc(_job(request, job_id))
 
 
@@ -160,7 +162,7 @@ def _native(member: ImageMember) -> dict:
 
 def _own_path(request: HttpRequest, project_id: str, image_id: str) -> Image:
     if project_id != request.auth.project.project_id:
-        raise ApiError(404, "IMG.0027", f"No image with ID {image_id[:64]} is visible to you.")
+        raise NotFound("IMG.0027", not_visible(image_id))
     return visible_image(request.auth, image_id)
 
 
@@ -189,7 +191,7 @@ def native_member_list(
         try:
             after = int(base64.b64decode(paging.marker, validate=True).decode())
         except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise ApiError(400, "IMG.0001", "The marker is invalid.") from None
+            raise ImsError("IMG.0001", _("The marker is invalid.")) from None
         members = members.filter(pk__gt=after)
     rows = list(members[: paging.limit + 1])
     page = rows[: paging.limit]
@@ -222,7 +224,7 @@ def native_member_detail(request: HttpRequest, project_id: str, image_id: str, m
             .first()
         )
     if member is None:
-        raise ApiError(404, "IMG.0108", f"Project {member_id[:64]} is not a member you can see.")
+        raise NotFound("IMG.0108", not_a_member(member_id))
     return _native(member)
 
 

@@ -12,8 +12,7 @@ import pytest
 from django.db import connection
 
 from console.audit.models import Trace
-from ims.api.models import Job
-from ims.models import ImageMember
+from ims.models import ImageMember, Job
 from tests.api.conftest import Api, error_of
 from tests.factories import (
     ImageBackupFactory,

@@ -22,7 +22,7 @@ def test_settings_fingerprint_and_persist():
     assert DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     # Compression wraps everything the views and the other middleware produce.
-    assert MIDDLEWARE.index("django.middleware.gzip.GZipMiddleware") < MIDDLEWARE.index(
+    assert MIDDLEWARE.index("console.middleware.GZipMiddleware") < MIDDLEWARE.index(
         "django.contrib.sessions.middleware.SessionMiddleware"
     )
 

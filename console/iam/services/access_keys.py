@@ -1,4 +1,4 @@
-"""IAM services: issuing and revoking tokens, creating and managing access keys."""
+"""Access keys (AK/SK): created with the password, enabled, disabled, deleted."""
 
 from __future__ import annotations
 
@@ -7,73 +7,18 @@ import hashlib
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
-from console.iam.errors import IamError
-from console.iam.models import AccessKey, ApiToken
+from console.errors import IamError, NotFound
+from console.iam.models import AccessKey
 from console.models import Project, User
 
-TOKEN_LIFETIME = timedelta(hours=24)
 AK_ALPHABET = string.ascii_uppercase + string.digits
 SK_ALPHABET = string.ascii_letters + string.digits
-
-
-def token_digest(token: str) -> str:
-    """The stored form of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    """A new token: the secret value (returned once) and its row."""
-
-    value: str
-    row: ApiToken
-
-
-@transaction.atomic
-def token_issue(*, user: User, project: Project) -> IssuedToken:
-    """Issue a 24-hour token bound to `user` and one of its tenant's projects."""
-    if user.tenant_id is None or project.tenant_id != user.tenant_id:
-        raise IamError("IAM.0005")
-    value = secrets.token_urlsafe(48)
-    now = timezone.now()
-    row = ApiToken.objects.create(
-        digest=token_digest(value),
-        user=user,
-        project=project,
-        audit_id=secrets.token_urlsafe(16)[:22],
-        issued=now,
-        expires=now + TOKEN_LIFETIME,
-    )
-    return IssuedToken(value=value, row=row)
-
-
-def token_find(value: str) -> ApiToken | None:
-    """The valid (unexpired, unrevoked) token with this value, or None."""
-    if not value or len(value) > 512:
-        return None
-    row = (
-        ApiToken.objects.select_related("user__tenant", "project__region", "project__tenant")
-        .filter(digest=token_digest(value), revoked=False, expires__gt=timezone.now())
-        .first()
-    )
-    if row is None or not row.user.is_active:
-        return None
-    return row
-
-
-@transaction.atomic
-def token_revoke(*, token: ApiToken) -> None:
-    """Revoke a token (DELETE /auth/tokens)."""
-    ApiToken.objects.filter(pk=token.pk).update(revoked=True)
 
 
 def _fernet() -> Fernet:
@@ -118,13 +63,11 @@ def access_key_create(
     """Create an access key for `actor`, confirmed with the password; at most 2 per user."""
     user = User.objects.select_for_update().get(pk=actor.pk)
     if not user.check_password(password or ""):
-        raise IamError("IAM.0013", status=400)
+        raise IamError("IAM.0013")
     if AccessKey.objects.filter(user=user).count() >= AccessKey.MAX_PER_USER:
-        raise IamError("IAM.0012", _("Delete one before creating another."), status=400)
+        raise IamError("IAM.0012", _("Delete one before creating another."))
     if len(description) > 255:
-        raise IamError(
-            "IAM.0001", _("The description may have at most 255 characters."), status=400
-        )
+        raise IamError("IAM.0001", _("The description may have at most 255 characters."))
     while True:
         ak = "".join(secrets.choice(AK_ALPHABET) for _ in range(20))
         if not AccessKey.objects.filter(access_key=ak).exists():
@@ -143,7 +86,7 @@ def access_key_create(
 def _lock_own(actor: User, key: AccessKey) -> AccessKey:
     locked = AccessKey.objects.select_for_update().filter(pk=key.pk, user=actor).first()
     if locked is None:
-        raise IamError("IAM.0011", status=404)
+        raise NotFound("IAM.0011")
     return locked
 
 

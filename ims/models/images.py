@@ -1,13 +1,14 @@
-"""Images, their full-ECS backups, and image members (sharing)."""
+"""Images, the disk backups a full-ECS image was made from, and their tags."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from console.kms.models import Key, KeyGrant
 from console.models import DiskRole, Project, Region, Tenant
-from vaults.models import Backup
+from ims.store import files
 
 
 def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
@@ -23,7 +24,7 @@ def _key_granted(key: OuterRef, tenant: Tenant | int) -> Exists:
     return Exists(KeyGrant.objects.filter(key=key, grantee=tenant))
 
 
-def _backup_total(image: OuterRef) -> Coalesce:
+def backup_total(image: OuterRef) -> Coalesce:
     """The sum of an image's disk backups, as a subquery.
 
     Correlated rather than joined and grouped: it is computed for the rows of the page only,
@@ -64,6 +65,8 @@ class ImageQuerySet(models.QuerySet):
 
     def usable_by(self, project: Project) -> ImageQuerySet:
         """Images the project may create servers or disks from (accepted shares only)."""
+        from ims.models.members import ImageMember  # the members module builds on this one
+
         return self.filter(
             Q(owner__isnull=True, region=project.region_id)
             | Q(owner=project)
@@ -76,7 +79,7 @@ class ImageQuerySet(models.QuerySet):
 
     def with_backup_total(self) -> ImageQuerySet:
         """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
-        return self.annotate(backup_total_gb=_backup_total(OuterRef("pk")))
+        return self.annotate(backup_total_gb=backup_total(OuterRef("pk")))
 
 
 class Image(models.Model):
@@ -103,6 +106,19 @@ class Image(models.Model):
         NONE = "", "—"
         CBR = "cbr", _("CBR backup")
         CSBS = "csbs", _("CSBS backup")
+
+    class DiskFormat(models.TextChoices):
+        VHD = "vhd", "VHD"
+        ZVHD = "zvhd", "ZVHD"
+        ZVHD2 = "zvhd2", "ZVHD2"
+        VMDK = "vmdk", "VMDK"
+        QCOW2 = "qcow2", "QCOW2"
+        RAW = "raw", "RAW"
+        VHDX = "vhdx", "VHDX"
+        QED = "qed", "QED"
+        VDI = "vdi", "VDI"
+        QCOW = "qcow", "QCOW"
+        ISO = "iso", "ISO"
 
     MAX_MEMBERS = {ImageType.FULL_ECS: 10}
     DEFAULT_MAX_MEMBERS = 256
@@ -151,6 +167,13 @@ class Image(models.Model):
     )
     description = models.CharField(max_length=1024, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    disk_format = models.CharField(max_length=8, choices=DiskFormat.choices, default="zvhd2")
+    # The image's file in the image store (ims.store), measured as it streamed in; empty
+    # for images that hold none (made from a server, a disk or a backup).
+    file_name = models.CharField("file in the image store", max_length=255, blank=True)
+    file_size = models.BigIntegerField("file size (bytes)", null=True, blank=True)
+    checksum = models.CharField("MD5", max_length=32, blank=True)
+    os_hash_value = models.CharField("SHA-512", max_length=128, blank=True)
 
     objects = ImageQuerySet.as_manager()
 
@@ -264,127 +287,6 @@ class ImageBackup(models.Model):
         return f"{self.image.name} {self.get_role_display()} {self.device} ({self.size_gb} GB)"
 
 
-class ImageMemberQuerySet(models.QuerySet):
-    """Image member (share) lookups."""
-
-    def for_project(self, project: Project) -> ImageMemberQuerySet:
-        """Shares received by a project."""
-        return self.filter(project=project)
-
-    def pending(self) -> ImageMemberQuerySet:
-        """Shares waiting for an answer."""
-        return self.filter(status=ImageMember.Status.PENDING)
-
-    def accepted(self) -> ImageMemberQuerySet:
-        """Accepted shares."""
-        return self.filter(status=ImageMember.Status.ACCEPTED)
-
-    def rejected(self) -> ImageMemberQuerySet:
-        """Rejected shares."""
-        return self.filter(status=ImageMember.Status.REJECTED)
-
-    def with_image(self) -> ImageMemberQuerySet:
-        """Join what the lists show: the image, its owner tenant, its key."""
-        return self.select_related("project", "image", "image__owner__tenant", "image__kms_key")
-
-    def with_key_access(self, tenant: Tenant | int) -> ImageMemberQuerySet:
-        """Annotate `key_granted`: whether `tenant` holds a grant on the image's key.
-
-        The subquery reaches the key from the member's image ID, so the list's count (which
-        drops the annotation) does not join the images.
-        """
-        grants = KeyGrant.objects.filter(key__images=OuterRef("image"), grantee=tenant)
-        return self.annotate(key_granted=Exists(grants))
-
-    def with_backup_total(self) -> ImageMemberQuerySet:
-        """Annotate `backup_total_gb`: the sum of a full-ECS image's disk backups."""
-        return self.annotate(backup_total_gb=_backup_total(OuterRef("image")))
-
-
-class ImageMember(models.Model):
-    """An image shared with a project, with the recipient's answer."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
-
-    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="members")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="image_members")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    vault = models.ForeignKey(
-        "vaults.Vault",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="image_members",
-        help_text="Where a full-ECS image's backups were stored on accepting.",
-    )
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    objects = ImageMemberQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        # The recipient's lists filter on project and status and page in these orders
-        # (accepted and rejected by -updated, the pending banner by -created); read
-        # backwards, an index returns a page without sorting the project's shares.
-        indexes = [
-            models.Index(fields=["project", "status", "updated", "id"], name="member_answer_list"),
-            models.Index(fields=["project", "status", "created", "id"], name="member_banner"),
-            models.Index(fields=["image", "created", "id"], name="member_recipients"),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["image", "project"], name="one_member_per_project"),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "accepted", "rejected"]),
-                name="member_status_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.image.name} → {self.project.project_id} ({self.status})"
-
-    @property
-    def unavailable_reason(self) -> str:
-        """Why the recipient cannot use the image now (D10); needs `with_key_access()`."""
-        return self.image.unavailable_reason(
-            self.project.tenant_id, key_granted=getattr(self, "key_granted", None)
-        )
-
-    @property
-    def available(self) -> bool:
-        """Whether the recipient can use the image now (D10)."""
-        return not self.unavailable_reason
-
-
-class MemberBackup(models.Model):
-    """Which vault backup holds which disk backup of an accepted full-ECS share.
-
-    The vault's own row (`vaults.Backup`) carries the size; the share's services release it
-    through `vaults.services.backups_release` when the share goes (D5) and then delete the
-    links (`ims.services.member_backups_release`). The link does not cascade from the backup in
-    Python: then releasing any number of backups is one DELETE, not a read of the links and
-    a DELETE per hundred backups. The foreign key still holds at commit.
-    """
-
-    backup = models.OneToOneField(
-        Backup, on_delete=models.DO_NOTHING, primary_key=True, related_name="share"
-    )
-    member = models.ForeignKey(ImageMember, on_delete=models.CASCADE, related_name="backups")
-    source = models.ForeignKey(ImageBackup, on_delete=models.CASCADE, related_name="stored_copies")
-
-    class Meta:
-        ordering = ["member", "source"]
-        constraints = [
-            models.UniqueConstraint(fields=["member", "source"], name="backup_once_per_member"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source} for {self.member.project.project_id}"
-
-
 class ImageTag(models.Model):
     """A key/value tag of a private image, set by its owner; recipients see and search it."""
 
@@ -404,47 +306,8 @@ class ImageTag(models.Model):
         return f"{self.key}={self.value}"
 
 
-class ImageQuota(models.Model):
-    """A project's IMS quotas (reference §10.7); a project without a row has the defaults.
-
-    Only `image` (20, from 1 to 1000) is documented; the other defaults are chosen so they
-    never bind before the documented limits do (every private image shared, each with 256).
-    """
-
-    DEFAULTS = {"images": 20, "shared_images": 20, "image_members": 20 * 256}
-    MIN, MAX = 1, 1000
-    MAX_MEMBERS = 1000 * 256
-
-    project = models.OneToOneField(
-        Project, on_delete=models.CASCADE, primary_key=True, related_name="image_quota"
-    )
-    images = models.PositiveIntegerField(
-        "private images",
-        default=DEFAULTS["images"],
-        validators=[MinValueValidator(MIN), MaxValueValidator(MAX)],
-        help_text="Quota type image: private images of the project, in any status.",
-    )
-    shared_images = models.PositiveIntegerField(
-        "shared images",
-        default=DEFAULTS["shared_images"],
-        validators=[MinValueValidator(MIN), MaxValueValidator(MAX)],
-        help_text="Quota type image_shared: private images with at least one recipient "
-        "that accepted or rejected them (pending shares do not count).",
-    )
-    image_members = models.PositiveIntegerField(
-        "image members",
-        default=DEFAULTS["image_members"],
-        validators=[MinValueValidator(MIN), MaxValueValidator(MAX_MEMBERS)],
-        help_text="Quota type image_member: recipients of the project's images that "
-        "accepted or rejected them, counted once per image.",
-    )
-
-    class Meta:
-        verbose_name = "image quota"
-
-    def __str__(self) -> str:
-        return f"IMS quota of {self.project}"
-
-
-# The API's job model lives with the API; importing it here registers it with the app.
-from ims.api.models import Job  # noqa: E402, F401
+@receiver(post_delete, sender=Image)
+def _file_goes_with_its_image(sender, instance: Image, **kwargs) -> None:
+    # Whichever way the row goes (a service, a cascade, Django admin), its file follows
+    # once the deletion commits; a rollback keeps both.
+    files.delete_on_commit(instance.file_name)

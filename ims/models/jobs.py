@@ -40,7 +40,6 @@ class Job(models.Model):
     entities = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        app_label = "ims"
         ordering = ["-created", "-id"]
 
     def __str__(self) -> str:
