@@ -216,8 +216,6 @@ ROUTES += [
 # user's own display preferences (language, time zone: any role may choose them, see
 # tests/console/test_i18n.py), never a resource.
 SESSION_ONLY = {"console:login", "console:logout", "console:region_switch", "console:preferences"}
-# Superusers only (tests/demo/test_reset.py): every tenant user is refused them.
-OPERATOR_ONLY = {"demo:reset"}
 
 WRITE_ROUTES = [route for route in ROUTES if route.post is not None]
 # Changes a read-only user is refused: every write but those on their own credentials.
