@@ -115,7 +115,13 @@ def worker_pids(terminal: Terminal) -> set[int]:
 
 @pytest.fixture
 def run_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    # As from a terminal: not as a sub-make of `make test` (which would say "make[1]: …").
+    make = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST")) and k not in make
+    }
     return env | {"DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}", "TERM": "dumb"}
 
 
