@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from console.decorators import project_required
 from console.errors import ConsoleError
@@ -26,6 +27,10 @@ class AccessKeyCreateForm(forms.Form):
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+
+# The session key naming the access key whose secret the next page shows, once.
+CREATED_KEY = "iam.access_key_created"
 
 
 def _context(request: HttpRequest, form: AccessKeyCreateForm) -> dict:
@@ -50,9 +55,14 @@ def credentials_csv(username: str, ak: str, sk: str) -> str:
 
 
 @project_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def access_key_create(request: HttpRequest) -> HttpResponse:
-    """Create a key; the secret is shown once, with its credentials.csv."""
+    """Create a key, then show its secret once on the page it redirects to (POST/redirect/GET).
+
+    Opened directly, the address leads to the form on the list page.
+    """
+    if request.method != "POST":
+        return redirect("iam:access_keys")
     form = AccessKeyCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -65,17 +75,33 @@ def access_key_create(request: HttpRequest) -> HttpResponse:
         except ConsoleError as error:
             form.add_error(None, error.message)
         else:
-            content = credentials_csv(request.user.get_username(), new.key.access_key, new.secret)
-            return render(
-                request,
-                "iam/access_key_created.html",
-                {
-                    "key": new.key,
-                    "secret": new.secret,
-                    "csv_href": "data:text/csv;charset=utf-8," + quote(content),
-                },
-            )
+            # Only the key's ID: the secret stays encrypted in its row until shown.
+            request.session[CREATED_KEY] = new.key.access_key
+            return redirect("iam:access_key_created")
     return render(request, "iam/access_keys.html", _context(request, form), status=200)
+
+
+@project_required
+@require_safe
+@never_cache
+def access_key_created(request: HttpRequest) -> HttpResponse:
+    """The new key's secret and its credentials.csv, shown once: a reload shows it no more."""
+    ak = request.session.pop(CREATED_KEY, None)
+    key = AccessKey.objects.filter(user=request.user, access_key=ak).first() if ak else None
+    secret = services.secret_decrypt(key) if key else None
+    if secret is None:
+        messages.info(
+            request,
+            _("A secret access key is shown only once, when its key is created."),
+        )
+        return redirect("iam:access_keys")
+    content = credentials_csv(request.user.get_username(), key.access_key, secret)
+    context = {
+        "key": key,
+        "secret": secret,
+        "csv_href": "data:text/csv;charset=utf-8," + quote(content),
+    }
+    return render(request, "iam/access_key_created.html", context)
 
 
 @project_required

@@ -16,12 +16,14 @@ from console.audit.models import Trace
 from console.iam import signature
 from console.iam.models import AccessKey
 from console.iam.services import access_key_create, secret_decrypt
+from console.iam.views import CREATED_KEY
 from tests.api.conftest import error_of
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("iam:access_keys")
 CREATE = reverse("iam:access_key_create")
+CREATED = reverse("iam:access_key_created")
 
 
 def create(client, password="console-demo"):
@@ -31,6 +33,9 @@ def create(client, password="console-demo"):
 class TestPage:
     def test_create_shows_the_secret_once_with_credentials_csv(self, world, recipient_client):
         response = create(recipient_client)
+        assert response.status_code == 302 and response["Location"] == CREATED
+        response = recipient_client.get(CREATED)
+        assert "no-store" in response["Cache-Control"]
         body = response.content.decode()
         ak = re.search(r'data-testid="ak">([A-Z0-9]{20})<', body).group(1)
         sk = re.search(r'data-testid="sk">([A-Za-z0-9]{40})<', body).group(1)
@@ -43,6 +48,33 @@ class TestPage:
         listing = recipient_client.get(LIST).content.decode()
         assert ak in listing and sk not in listing and "Enabled" in listing
         assert Trace.objects.get(operation="createCredential").service == "IAM"
+
+    def test_a_reload_creates_no_second_key_and_shows_the_secret_no_more(
+        self, world, recipient_client
+    ):
+        create(recipient_client)
+        first = recipient_client.get(CREATED).content.decode()
+        sk = re.search(r'data-testid="sk">([A-Za-z0-9]{40})<', first).group(1)
+
+        reload = recipient_client.get(CREATED, follow=True)
+
+        assert AccessKey.objects.count() == 1
+        assert reload.redirect_chain == [(LIST, 302)]
+        assert sk not in reload.content.decode()
+        assert "shown only once" in reload.content.decode()
+
+    def test_the_create_address_opened_directly_leads_to_the_form(self, world, recipient_client):
+        response = recipient_client.get(CREATE)
+        assert response.status_code == 302 and response["Location"] == LIST
+        assert 'id="access-key-create"' in recipient_client.get(LIST).content.decode()
+        assert not AccessKey.objects.exists()
+
+    def test_another_users_new_key_is_not_shown(self, world, recipient_client, sharer_client):
+        create(recipient_client)
+        session = sharer_client.session
+        session[CREATED_KEY] = AccessKey.objects.get().access_key
+        session.save()
+        assert 'data-testid="sk"' not in sharer_client.get(CREATED, follow=True).content.decode()
 
     def test_wrong_password_creates_nothing(self, world, recipient_client):
         response = create(recipient_client, password="wrong")
