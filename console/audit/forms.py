@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.models import Trace
+from console.audit.presentation import service_name
 
 
 class TraceFilterForm(forms.Form):
@@ -26,4 +27,6 @@ class TraceFilterForm(forms.Form):
         self.fields["operation"].choices = [("", _("All operations"))] + [
             (op, op) for op in operations
         ]
-        self.fields["service"].choices = [("", _("All services"))] + [(s, s) for s in services]
+        self.fields["service"].choices = [("", _("All services"))] + [
+            (s, f"{s} – {service_name(s)}" if s.isupper() else service_name(s)) for s in services
+        ]

@@ -10,4 +10,5 @@ urlpatterns = [
     path("messages/", views.message_list, name="message_list"),
     path("messages/read/", views.message_mark_read, name="message_mark_read"),
     path("traces/", views.trace_list, name="trace_list"),
+    path("traces/<int:trace_id>/", views.trace_detail, name="trace_detail"),
 ]

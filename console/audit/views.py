@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,10 +16,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from console.audit.forms import TraceFilterForm
 from console.audit.models import Message, Trace
+from console.audit.presentation import trace_event
 from console.audit.services import messages_mark_read
 from console.decorators import project_required
 from console.errors import RoleRefused
-from console.htmx import HtmxHttpRequest, paginate, refuse, render_page
+from console.htmx import HtmxHttpRequest, paginate, refuse, render_dialog, render_page
 
 
 @project_required
@@ -103,3 +105,18 @@ def trace_list(request: HtmxHttpRequest) -> HttpResponse:
         "query_prefix": urlencode(query) + "&" if query else "",
     }
     return render_page(request, "audit/trace_list.html", context, partials=["trace-table"])
+
+
+@project_required
+@require_safe
+def trace_detail(request: HtmxHttpRequest, trace_id: int) -> HttpResponse:
+    """View Trace: the trace's event as JSON (what was asked, what came of it); a dialog."""
+    trace = get_object_or_404(
+        Trace.objects.for_tenant(request.project.tenant_id).select_related(
+            "tenant", "project__region"
+        ),
+        pk=trace_id,
+    )
+    event = json.dumps(trace_event(trace), indent=2, ensure_ascii=False, default=str)
+    context = {"section": "traces", "trace": trace, "event": event}
+    return render_dialog(request, "audit/trace_detail.html", context, dialog="trace-dialog")

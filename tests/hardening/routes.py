@@ -64,6 +64,7 @@ ROUTES = [
     Route("console:home"),
     Route("console:credentials"),
     Route("audit:message_list"),
+    Route("audit:trace_detail"),
     Route("audit:message_mark_read", post=lambda sw: {}),
     Route("compute:server_list"),
     Route(
@@ -200,6 +201,7 @@ ROUTES += [
         post=lambda sw: {"password": "console-demo", "description": "swept"},
         readonly_allowed="a user manages their own access keys, whatever their role",
     ),
+    Route("iam:access_key_created"),
     Route(
         "iam:access_key_status",
         post=lambda sw: {"status": "inactive"},

@@ -24,6 +24,7 @@ from tests.factories import (
     ProjectFactory,
     ServerFactory,
     TenantFactory,
+    TraceFactory,
     UserFactory,
     VaultFactory,
 )
@@ -90,6 +91,7 @@ class Objects:
     grant: KeyGrant
     project_id: str
     access_key: AccessKey
+    trace: Trace
 
     def ids(self) -> dict[str, Any]:
         """The path arguments naming these objects."""
@@ -100,6 +102,7 @@ class Objects:
             "key_id": self.key.key_id,
             "grant_id": self.grant.grant_id,
             "access_key": self.access_key.access_key,
+            "trace_id": self.trace.pk,
         }
 
     def value(self, kind: str) -> Any:
@@ -144,6 +147,8 @@ def _objects(project, sharer_project, third_project, prefix: str, user) -> Objec
         # A project that is no recipient of the recipient's own image.
         project_id=project.project_id,
         access_key=AccessKeyFactory(user=user, description=f"{prefix}access-key"),
+        # A tenant sees its traces of every region: the one it must not see is another's.
+        trace=TraceFactory(project=sharer_project, resource_name=f"{prefix}trace"),
     )
 
 
@@ -166,6 +171,7 @@ def build(world) -> SweepWorld:
         grant=KeyGrantFactory(key=own_key, grantee=third),
         project_id=third_de.project_id,
         access_key=AccessKeyFactory(user=world.recipient_user),
+        trace=TraceFactory(project=r_de, resource_name="own-trace"),
     )
     foreign = _objects(world.sharer_de, world.sharer_de, third_de, "foreign-", world.sharer_user)
     # Access keys are a user's own: another user of the same tenant must not reach them.
