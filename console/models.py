@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from console.ids import hex32_validator, new_hex32
@@ -18,6 +19,10 @@ class DiskRole(models.TextChoices):
 
     SYSTEM = "system", _("System disk")
     DATA = "data", _("Data disk")
+
+
+# The cloud's region names, so that the catalogue translates them (Region.label).
+REGION_NAMES = [gettext_noop("EU-Germany"), gettext_noop("EU-Netherlands")]
 
 
 class Region(models.Model):
@@ -37,7 +42,12 @@ class Region(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The region's name in the active language: EU-Germany, 欧洲-德国."""
+        return gettext(self.name)
 
 
 class Tenant(models.Model):

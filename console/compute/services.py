@@ -77,7 +77,7 @@ def _check_zone(project: Project, availability_zone: str) -> None:
             format_lazy(
                 _("{zone} is not an availability zone of {region}."),
                 zone=availability_zone or _("The availability zone"),
-                region=project.region.name,
+                region=project.region,
             ),
             field="availability_zone",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from console.models import Project
 
@@ -33,8 +34,8 @@ class AccessKey(models.Model):
     """A permanent access key (AK/SK) of a user; the secret is stored encrypted."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Enabled"
-        INACTIVE = "inactive", "Disabled"
+        ACTIVE = "active", _("Enabled")
+        INACTIVE = "inactive", _("Disabled")
 
     MAX_PER_USER = 2
 

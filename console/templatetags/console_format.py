@@ -10,6 +10,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import pgettext
 
 register = template.Library()
+NBSP = "\u00a0"
 
 
 def gmt_offset(value: dt.datetime) -> str:
@@ -29,7 +30,9 @@ def when(value: dt.datetime | None) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     # Translators: a PHP-style date format (Django's date filter), without the time zone.
     pattern = pgettext("timestamp format", "M d, Y H:i:s")
-    return f"{dateformat.format(local, pattern)} {gmt_offset(local)}"
+    day, time = dateformat.format(local, pattern).rsplit(" ", 1)
+    # A narrow column breaks it between the date and the time only, never inside either.
+    return f"{day.replace(' ', NBSP)} {time}{NBSP}{gmt_offset(local)}"
 
 
 @register.filter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from console.ids import new_hex32
 from console.models import Project
@@ -13,15 +14,15 @@ class Job(models.Model):
     """A batch member job; its document is what GET /v1/{project_id}/jobs/{job_id} answers."""
 
     class JobType(models.TextChoices):
-        ADD = "imsAddImageMembersJob", "Add image members"
-        UPDATE = "imsUpdateImageMembersJob", "Update image members"
-        DELETE = "imsDelImageMembersJob", "Delete image members"
+        ADD = "imsAddImageMembersJob", _("Add image members")
+        UPDATE = "imsUpdateImageMembersJob", _("Update image members")
+        DELETE = "imsDelImageMembersJob", _("Delete image members")
 
     class Status(models.TextChoices):
-        INIT = "INIT", "Initializing"
-        RUNNING = "RUNNING", "Running"
-        SUCCESS = "SUCCESS", "Succeeded"
-        FAIL = "FAIL", "Failed"
+        INIT = "INIT", _("Initializing")
+        RUNNING = "RUNNING", _("Running")
+        SUCCESS = "SUCCESS", _("Succeeded")
+        FAIL = "FAIL", _("Failed")
 
     job_id = models.CharField("job ID", max_length=32, unique=True, default=new_hex32)
     job_type = models.CharField(max_length=32, choices=JobType.choices)

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from console.audit.models import Message
 from console.audit.notifications import notification, stored_text
@@ -136,7 +136,7 @@ def _shared_text(params: dict[str, Any]) -> tuple[str, str]:
         "Images: %(names)s. To use them, accept them on the Images Shared with Me tab of the "
         "Image Management Service in %(region)s.",
         count,
-    ) % {"names": params["names"], "region": params["region"]}
+    ) % {"names": params["names"], "region": gettext(params["region"])}
     return title, body
 
 

@@ -247,12 +247,12 @@ def test_times_are_shown_in_the_users_zone_with_the_offset(world, recipient_clie
     )
     member.created = member.created.replace(hour=1, minute=2, second=3, microsecond=0)
     member.save()
-    assert "01:02:03 GMT+00:00" in recipient_client.get(SHARED).content.decode()
+    assert "01:02:03\u00a0GMT+00:00" in recipient_client.get(SHARED).content.decode()
     response = recipient_client.post(PREFERENCES, {"time_zone": "Asia/Shanghai", "next": SHARED})
     assert response.status_code == 302
     assert User.objects.get(pk=world.recipient_user.pk).time_zone == "Asia/Shanghai"
     content = recipient_client.get(SHARED).content.decode()
-    assert "09:02:03 GMT+08:00" in content
+    assert "09:02:03\u00a0GMT+08:00" in content
     assert '<option value="Asia/Shanghai" selected>(GMT+08:00) Asia/Shanghai</option>' in content
 
 
@@ -353,7 +353,7 @@ def test_a_share_notification_is_read_in_the_readers_language(world, sharer_clie
     reader.post(PREFERENCES, {"language": "zh-hans", "next": SHARED})
     content = reader.get(reverse("audit:message_list")).content.decode()
     assert "Sharer Co向您共享了1个镜像" in content
-    assert "如需使用，请在EU-Germany镜像服务的“共享镜像”页签中接受。" in content
+    assert "如需使用，请在欧洲-德国镜像服务的“共享镜像”页签中接受。" in content
     reader.post(PREFERENCES, {"language": "en", "next": SHARED})
     content = reader.get(reverse("audit:message_list")).content.decode()
     assert "Sharer Co shared 1 image with you" in content
