@@ -104,6 +104,12 @@ class ImagePickerQueryForm(forms.Form):
         )
 
 
+class ServerStopForm(forms.Form):
+    """Stop ECS: confirmed, optionally forcibly (as pulling the power: unsaved data is lost)."""
+
+    force = forms.BooleanField(label=gettext_lazy("Forcibly stop"), required=False)
+
+
 class ServerChangeOsForm(forms.Form):
     """Change OS: the new system disk image."""
 

@@ -185,7 +185,9 @@ def _lock_server(project: Project, server: Server) -> Server:
     return locked
 
 
-def _server_power(*, actor: User, project: Project, server: Server, to: str) -> Server:
+def _server_power(
+    *, actor: User, project: Project, server: Server, to: str, detail: dict | None = None
+) -> Server:
     ensure_can_change(actor)
     server = _lock_server(project, server)
     if server.status == to:
@@ -202,6 +204,7 @@ def _server_power(*, actor: User, project: Project, server: Server, to: str) -> 
         operation="startServer" if to == Server.Status.RUNNING else "stopServer",
         resource_id=server.server_id,
         resource_name=server.name,
+        detail=detail,
     )
     return server
 
@@ -216,9 +219,16 @@ def _server_resource(kw: dict[str, Any]) -> tuple[object, str]:
     resource_type="server",
     resource=_server_resource,
 )
-def server_stop(*, actor: User, project: Project, server: Server) -> Server:
-    """Stop a running server."""
-    return _server_power(actor=actor, project=project, server=server, to=Server.Status.STOPPED)
+def server_stop(*, actor: User, project: Project, server: Server, force: bool = False) -> Server:
+    """Stop a running server: shut down (SOFT), or forcibly powered off (HARD) as ECS's API
+    names it; the trace records which."""
+    return _server_power(
+        actor=actor,
+        project=project,
+        server=server,
+        to=Server.Status.STOPPED,
+        detail={"type": "HARD" if force else "SOFT"},
+    )
 
 
 @audited(

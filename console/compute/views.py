@@ -23,6 +23,7 @@ from console.compute.forms import (
     ImagePickerQueryForm,
     ServerChangeOsForm,
     ServerCreateForm,
+    ServerStopForm,
 )
 from console.compute.models import Disk, Server
 from console.compute.services import DATA_DISK_MIN_GB, FLAVORS
@@ -31,10 +32,12 @@ from console.errors import ConsoleError
 from console.htmx import (
     HtmxHttpRequest,
     add_service_error,
+    dialog_done,
     error_summary,
     finish,
     paginate,
     refuse,
+    render_dialog,
     render_page,
 )
 from console.models import Project
@@ -199,10 +202,37 @@ def _server_power(
 
 
 @project_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def server_stop(request: HtmxHttpRequest, server_id: object) -> HttpResponse:
-    """Stop a running server (Change OS needs a stopped one)."""
-    return _server_power(request, server_id, services.server_stop, _("%(server)s is stopped."))
+    """Stop ECS: a confirmation with a Forcibly stop option (a dialog, or a page), then stop."""
+    server = get_object_or_404(Server.objects.for_project(request.project), server_id=server_id)
+    form = ServerStopForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.server_stop(
+                actor=request.user,
+                project=request.project,
+                server=server,
+                force=form.cleaned_data["force"],
+            )
+        except ConsoleError as error:
+            refuse(request, error, form)
+        else:
+            messages.success(request, _("%(server)s is stopped.") % {"server": server.name})
+            return dialog_done(
+                request,
+                fallback_url=reverse("compute:server_list"),
+                refresh="compute/server_list.html#server-table",
+                context=_server_list_context(request),
+            )
+    context = {"section": "ecs", "server": server, "form": form}
+    return render_dialog(
+        request,
+        "compute/server_stop.html",
+        context,
+        dialog="server-stop-dialog",
+        partials=["server-stop-form"],
+    )
 
 
 @project_required

@@ -85,16 +85,6 @@ class TestServerList:
 
 @pytest.mark.django_db
 class TestServerPower:
-    def test_htmx_stop_returns_the_refreshed_table(self, world, recipient_client):
-        server = ServerFactory(project=world.recipient_de)
-        url = reverse("compute:server_stop", args=[server.server_id])
-        response = recipient_client.post(url, headers=htmx("server-table"))
-        assert response.status_code == 200
-        assert response.template_name == "compute/server_list.html#server-table"
-        assert b"is stopped" in response.content
-        server.refresh_from_db()
-        assert server.status == "stopped"
-
     def test_without_htmx_redirects(self, world, recipient_client):
         server = ServerFactory(project=world.recipient_de, status="stopped")
         url = reverse("compute:server_start", args=[server.server_id])
@@ -113,16 +103,16 @@ class TestServerPower:
             server.refresh_from_db()
             assert server.status == status
 
-    def test_get_is_not_allowed(self, world, recipient_client):
-        server = ServerFactory(project=world.recipient_de)
-        response = recipient_client.get(reverse("compute:server_stop", args=[server.server_id]))
+    def test_start_is_a_post(self, world, recipient_client):
+        server = ServerFactory(project=world.recipient_de, status="stopped")
+        response = recipient_client.get(reverse("compute:server_start", args=[server.server_id]))
         assert response.status_code == 405
 
     def test_readonly_is_refused(self, world, readonly_client):
         server = ServerFactory(project=world.recipient_de)
         url = reverse("compute:server_stop", args=[server.server_id])
         assert readonly_client.post(url).status_code == 403
-        response = readonly_client.post(url, headers=htmx("server-table"))
+        response = readonly_client.post(url, headers=htmx("server-stop-form"))
         assert response.status_code == 200 and b"IMG.0026" in response.content
         server.refresh_from_db()
         assert server.status == "running"

@@ -106,7 +106,8 @@ def test_bob_stops_his_server_and_changes_its_os_to_a_shared_image(new_page):
     row = bob.locator("tr[data-server='bob-web-01']")
     expect(row.get_by_role("link", name="Change OS")).to_have_count(0)
 
-    row.get_by_role("button", name="Stop").click()
+    row.get_by_role("link", name="Stop").click()
+    bob.locator("dialog[open]").get_by_role("button", name="Yes").click()
     expect(row.get_by_test_id("server-status")).to_have_text("Stopped")
     expect(bob.locator("#messages")).to_contain_text("bob-web-01 is stopped.")
 
