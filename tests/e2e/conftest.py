@@ -22,6 +22,16 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 PASSWORD = "console-demo"
+# Every Content Security Policy violation any page of the current test reported: the pages
+# run under the console's policy (never bypassed) and a test that provokes one fails.
+CSP_VIOLATIONS: list[str] = []
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`
+    + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`
+    + (event.sample ? ` (${event.sample})` : ""));
+});
+"""
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still synchronous.
@@ -44,8 +54,39 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        new_context = browser.new_context
+
+        def watched_context(**options):
+            assert not options.get("bypass_csp"), "the browser tests run under the console's CSP"
+            context = new_context(**options)
+            watch_csp(context)
+            return context
+
+        browser.new_context = watched_context
         yield browser
         browser.close()
+
+
+def watch_csp(context) -> None:
+    """Record every CSP violation of the context's pages: the browser's own report of each
+    (the securitypolicyviolation event) and what it writes to the console."""
+    context.expose_binding("__cspViolation", lambda source, text: CSP_VIOLATIONS.append(text))
+    context.add_init_script(CSP_WATCH)
+
+    def console(message) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(message.text)
+
+    context.on("console", console)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation():
+    """Fail any browser test during which a page broke the Content Security Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not found, f"Content Security Policy violations: {found}"
 
 
 @pytest.fixture
@@ -57,13 +98,6 @@ def demo_world(transactional_db) -> None:
 def new_page(browser, live_server, demo_world):
     """Open a fresh browser context; call it as new_page() or new_page("bob")."""
     contexts = []
-    # Every page runs under the console's Content Security Policy; anything it blocks
-    # (an inline style htmx injected, an inline handler) fails the test.
-    violations: list[str] = []
-
-    def watch(message) -> None:
-        if "Content Security Policy" in message.text:
-            violations.append(message.text)
 
     def open_page(username: str | None = None):
         context = browser.new_context(
@@ -72,7 +106,6 @@ def new_page(browser, live_server, demo_world):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", watch)
         if username:
             login(page, username)
         return page
@@ -82,7 +115,6 @@ def new_page(browser, live_server, demo_world):
         context.close()
     # Work a request started after its response must end before the database is flushed.
     wait_for_background_tasks(timeout=30)
-    assert not violations, violations
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:
