@@ -18,6 +18,7 @@ from tests.factories import (
     KeyFactory,
     KeyGrantFactory,
     ServerFactory,
+    TraceFactory,
     VaultFactory,
 )
 from vaults.models import Vault
@@ -63,6 +64,7 @@ def foreign(world):
         "key_id": key.key_id,
         "grant_id": grant.grant_id,
         "access_key": AccessKeyFactory(user=world.sharer_user).access_key,
+        "trace_id": TraceFactory(project=world.sharer_de).pk,
     }
 
 
@@ -81,7 +83,7 @@ def snapshot():
 
 def test_every_object_route_is_covered():
     assert ROUTES, "no routes found"
-    known = {"image_id", "vault_id", "server_id", "key_id", "grant_id", "access_key"}
+    known = {"image_id", "vault_id", "server_id", "key_id", "grant_id", "access_key", "trace_id"}
     for name, args in ROUTES:
         assert set(args) <= known, f"{name} takes {args}: give the test a foreign object"
 

@@ -23,6 +23,7 @@ from tests.factories import (
     KeyGrantFactory,
     ServerFactory,
     TenantFactory,
+    TraceFactory,
     UserFactory,
     VaultFactory,
 )
@@ -169,6 +170,7 @@ def own_objects(world):
         "key_id": key.key_id,
         "grant_id": KeyGrantFactory(key=key, grantee=TenantFactory()).grant_id,
         "access_key": AccessKeyFactory(user=world.recipient_user).access_key,
+        "trace_id": TraceFactory(project=project).pk,
     }
 
 
