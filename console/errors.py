@@ -88,6 +88,19 @@ MESSAGES: dict[str, Text] = {
 }
 
 
+# The image lifecycle: attributes (Modify), deletion and export.
+MESSAGES.update(
+    {
+        "IMG.0002": _("The image name contains more than 128 characters."),
+        "IMG.0003": _("The image name format is invalid."),
+        "IMG.0004": _("The description contains more than 1024 characters."),
+        "IMG.0013": _("The image name is not specified."),
+        "IMG.0054": _("The image description format is invalid."),
+        "IMG.0055": _("The memory or disk size is invalid."),
+    }
+)
+
+
 # Identity (Keystone v3 subset, access keys, signatures) and the API gateway in front of every API.
 MESSAGES.update(
     {

@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console.forms import ScopedObjectField
 from console.kms.models import Key
 from console.models import Project
+from ims import services
 from ims.models import Image, ImageMember
 from ims.services import MAX_PROJECT_IDS_PER_SHARE, normalize_project_ids
 
@@ -202,3 +204,72 @@ class ImageReplicateForm(forms.Form):
             self.fields["kms_key"].error_messages["required"] = _(
                 "Select a KMS key of your own to encrypt the copy."
             )
+
+
+def _memory_choices(values: list[int]) -> list[tuple[int, object]]:
+    return [(mb, lazy(services.memory_label, str)(mb)) for mb in values]
+
+
+class ImageModifyForm(forms.Form):
+    """Modify Image: name, description and, for images that start servers, memory limits.
+
+    The rules are the service's refusal functions; the form only asks them.
+    """
+
+    name = forms.CharField(label=gettext_lazy("Name"), required=False, strip=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    min_ram = forms.TypedChoiceField(
+        label=gettext_lazy("Minimum Memory"),
+        coerce=int,
+        empty_value=0,
+        required=False,
+        choices=_memory_choices(services.MIN_MEMORY_CHOICES_MB),
+        widget=forms.RadioSelect,
+    )
+    max_ram = forms.TypedChoiceField(
+        label=gettext_lazy("Maximum Memory"),
+        coerce=int,
+        empty_value=0,
+        required=False,
+        choices=_memory_choices(services.MAX_MEMORY_CHOICES_MB),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, image: Image, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": image.name,
+                "description": image.description,
+                "min_ram": image.min_ram,
+                "max_ram": image.max_ram,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.image = image
+        self.has_memory = image.image_type in services.MEMORY_IMAGE_TYPES
+        if not self.has_memory:
+            del self.fields["min_ram"], self.fields["max_ram"]
+
+    def clean(self) -> dict[str, Any]:
+        """Ask the service's rules, each error under the field it concerns."""
+        data = super().clean()
+        refusals = [
+            services.image_name_refusal(data.get("name")),
+            services.image_description_refusal(data.get("description")),
+        ]
+        if self.has_memory and not {"min_ram", "max_ram"} & set(self.errors):
+            refusals.append(
+                services.image_memory_refusal(
+                    self.image, data.get("min_ram") or 0, data.get("max_ram") or 0
+                )
+            )
+        for refusal in refusals:
+            if refusal is not None:
+                self.add_error(getattr(refusal, "field", None), str(refusal))
+        return data

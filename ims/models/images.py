@@ -7,9 +7,9 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -166,6 +166,10 @@ class Image(models.Model):
         help_text="The image this one was replicated from.",
     )
     description = models.CharField(max_length=1024, blank=True)
+    # Memory a server started from the image must have, in MB as the API keeps it; 0 means
+    # Unlimited (ims.services.attributes holds the choices).
+    min_ram = models.PositiveIntegerField("minimum memory (MB)", default=0)
+    max_ram = models.PositiveIntegerField("maximum memory (MB)", default=0)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     disk_format = models.CharField(max_length=8, choices=DiskFormat.choices, default="zvhd2")
     # The image's file in the image store (ims.store), measured as it streamed in; empty

@@ -10,14 +10,23 @@ from ims.services.answers import (
     shares_accept,
     shares_reject,
 )
-from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
-from ims.services.removal import image_delete, image_members_delete
-from ims.services.replication import (
+from ims.services.attributes import (
+    DESCRIPTION_RULE,
     IMAGE_NAME_RE,
     IMAGE_NAME_RULE,
-    image_replicate,
-    image_replication_finish,
+    MAX_MEMORY_CHOICES_MB,
+    MEMORY_IMAGE_TYPES,
+    MIN_MEMORY_CHOICES_MB,
+    image_description_refusal,
+    image_memory_refusal,
+    image_modify,
+    image_modify_refusal,
+    image_name_refusal,
+    memory_label,
 )
+from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
+from ims.services.removal import image_delete, image_members_delete
+from ims.services.replication import image_replicate, image_replication_finish
 from ims.services.sharing import (
     MAX_PROJECT_IDS_PER_SHARE,
     ShareResult,
@@ -41,6 +50,16 @@ from ims.services.use import (
 )
 
 __all__ = [
+    "DESCRIPTION_RULE",
+    "MAX_MEMORY_CHOICES_MB",
+    "MEMORY_IMAGE_TYPES",
+    "MIN_MEMORY_CHOICES_MB",
+    "image_description_refusal",
+    "image_memory_refusal",
+    "image_modify",
+    "image_modify_refusal",
+    "image_name_refusal",
+    "memory_label",
     "IMAGE_NAME_RE",
     "IMAGE_NAME_RULE",
     "MAX_PROJECT_IDS_PER_SHARE",

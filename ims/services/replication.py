@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -14,19 +12,11 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from console.tasks import enqueue_on_commit
 from ims.models import Image
+from ims.services.attributes import image_description_refusal, image_name_refusal
 from ims.services.quotas import lock_quota
 from ims.services.sharing import image_resource
 from ims.services.use import image_lock_for_use
 from ims.tasks import replicate_image
-
-IMAGE_NAME_RULE = _(
-    "1 to 128 characters: letters, digits, spaces, underscores (_), hyphens (-) and periods "
-    "(.), not starting or ending with a space"
-)
-
-
-IMAGE_NAME_RE = re.compile(r"\A(?! )[A-Za-z0-9_. -]{1,128}(?<! )\Z")
-
 
 SOURCE_DELETED = _("The source image was deleted before the replication finished.")
 
@@ -94,14 +84,9 @@ def image_replicate(
     custom key, so revoking the owner's grant later does not affect it (D10).
     """
     ensure_can_change(actor)
-    if not IMAGE_NAME_RE.match(name or ""):
-        raise InputRefused(
-            format_lazy(_("Enter a valid image name: {rule}."), rule=IMAGE_NAME_RULE), field="name"
-        )
-    if len(description or "") > 1024:
-        raise InputRefused(
-            _("The description may have at most 1024 characters."), field="description"
-        )
+    for refusal in (image_name_refusal(name), image_description_refusal(description)):
+        if refusal is not None:
+            raise refusal
     # The quota is locked first, as by sharing, so the two never wait on each other.
     quota = lock_quota(project)
     source = image_lock_for_use(project=project, image=image, use="replicate")

@@ -94,6 +94,7 @@ def private_images(request: HtmxHttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     for image in page.object_list:
         image.share_refusal = image_share_refusal(image, request.project)
+        image.modify_refusal = services.image_modify_refusal(image, request.project)
     context = tab_context(request, "private") | {
         "page": page,
         "filter_form": form,
@@ -279,6 +280,13 @@ def image_detail(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         "image": image,
         "tab": tab,
         "share_refusal": image_share_refusal(image, request.project),
+        "modify_refusal": services.image_modify_refusal(image, request.project),
+        "memory": {
+            "min": services.memory_label(image.min_ram),
+            "max": services.memory_label(image.max_ram),
+        }
+        if image.image_type in services.MEMORY_IMAGE_TYPES
+        else None,
         "members": _recipients(image),
         "backups": backups,
         "backup_total": sum(b.size_gb for b in backups),

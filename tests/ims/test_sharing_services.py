@@ -546,6 +546,13 @@ DOCUMENTED_ERRORS = {
     "IMG.0196": "The image cannot be replicated because it is not accepted by the recipient.",
     "IMG.0197": "Failed to replicate the shared image because it is encrypted using KMS.",
     "IMG.1075": "Failed to register the image file.",
+    # The image lifecycle (ims-lifecycle.md §10).
+    "IMG.0002": "The image name contains more than 128 characters.",
+    "IMG.0003": "The image name format is invalid.",
+    "IMG.0004": "The description contains more than 1024 characters.",
+    "IMG.0013": "The image name is not specified.",
+    "IMG.0054": "The image description format is invalid.",
+    "IMG.0055": "The memory or disk size is invalid.",
 }
 
 
