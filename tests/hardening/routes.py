@@ -161,6 +161,7 @@ ROUTES = [
     ),
     Route("ims:image_detail"),
     Route("ims:image_delete", post=lambda sw: {}),
+    Route("ims:image_modify", post=lambda sw: {"name": "swept-name", "min_ram": "0"}),
     Route("ims:image_tags", post=lambda sw: {"key": "swept", "value": "yes"}),
     Route(
         "ims:image_member_add",
