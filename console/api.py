@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from console.errors import MESSAGES, ConsoleError, NotFound, ShareRefused
+from console.errors import MESSAGES, Conflict, ConsoleError, Forbidden, NotFound, ShareRefused
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     # A submission refused as a whole names every problem, whatever their codes.
     ShareRefused: 400,
     NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
     Http404: 404,
     ValidationError: 400,
     AuthenticationError: 401,

@@ -147,6 +147,14 @@ class NotFound(CodedError):
     """The object does not exist for the caller: another tenant's is as absent as a made-up one."""
 
 
+class Forbidden(CodedError):
+    """Not allowed whoever asks (Glance's 403: read-only attributes, protected images)."""
+
+
+class Conflict(CodedError):
+    """Not allowed in the object's present state (Glance's 409)."""
+
+
 @dataclass(frozen=True)
 class ShareProblem:
     """One reason a share submission was refused, and the project ID or image it concerns."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -49,17 +49,20 @@ def not_a_member(member_id: str):
 
 
 def visible_image(caller: ApiCaller, image_id: str, *, lock: bool = False) -> Image:
-    """An image the caller may see: public in its region, its own, or shared with it in
-    any member status (as Glance lets a member read it); anything else is 404."""
+    """An image the caller may see: public in its region, its own, shared with it in any
+    member status (as Glance lets a member read it) or a community image of its region;
+    anything else is 404."""
     pk = parse_uuid(image_id)
     project = caller.project
     image = None
     if pk is not None:
         image = (
-            Image.objects.visible_to(project)
+            Image.objects.filter(
+                Q(pk__in=Image.objects.visible_to(project).filter(pk=pk).values("pk"))
+                | Q(pk=pk, visibility=Image.Visibility.COMMUNITY, region=project.region_id)
+            )
             .annotate(has_members=Exists(ImageMember.objects.filter(image=OuterRef("pk"))))
             .select_related("owner", "kms_key")
-            .filter(pk=pk)
             .first()
         )
     if image is None:

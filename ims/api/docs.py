@@ -36,23 +36,27 @@ def member_doc(member: ImageMember) -> dict[str, Any]:
     }
 
 
-def images_for(project: Project, *, member_status: str = "accepted") -> QuerySet[Image]:
+def images_for(
+    project: Project, *, member_status: str = "accepted", community: bool = False
+) -> QuerySet[Image]:
     """What a project may list: public images of its region, its own, and shares to it.
 
-    Shares count only in `member_status` ("all" for any); `has_members` and `shared_here`
+    Shares count only in `member_status` ("all" for any); other projects' community images
+    only when asked for (`community`), as Glance lists them. `has_members` and `shared_here`
     are annotated for the visibility filters.
     """
     received = ImageMember.objects.filter(image=OuterRef("pk"), project=project)
     if member_status != "all":
         received = received.filter(status=member_status)
+    seen = Q(owner__isnull=True, region=project.region_id) | Q(owner=project) | Q(shared_here=True)
+    if community:
+        seen |= Q(visibility=Image.Visibility.COMMUNITY, region=project.region_id)
     return (
         Image.objects.annotate(
             has_members=Exists(ImageMember.objects.filter(image=OuterRef("pk"))),
             shared_here=Exists(received),
         )
-        .filter(
-            Q(owner__isnull=True, region=project.region_id) | Q(owner=project) | Q(shared_here=True)
-        )
+        .filter(seen)
         .select_related("owner", "kms_key")
         .prefetch_related("tags")
     )
@@ -64,18 +68,26 @@ def glance_tags(image: Image) -> list[str]:
 
 
 def visibility_filter(project: Project, visibility: str) -> Q:
-    """Glance's visibility: public, private (own, not shared), shared (own shared or received)."""
+    """Glance's visibility: as stored for images made through the API; for the console's,
+    public (the platform's), private (own, not shared) or shared (own shared, or received)."""
+    derived = Q(visibility=Image.Visibility.DERIVED)
     if visibility == "public":
-        return Q(owner__isnull=True)
+        return Q(owner__isnull=True) | Q(visibility=visibility)
     if visibility == "private":
-        return Q(owner=project, has_members=False)
+        return Q(owner=project) & (Q(visibility=visibility) | derived & Q(has_members=False))
     if visibility == "shared":
-        return Q(owner=project, has_members=True) | Q(shared_here=True)
+        return Q(owner=project) & (Q(visibility=visibility) | derived & Q(has_members=True)) | Q(
+            shared_here=True
+        ) & ~Q(visibility=Image.Visibility.COMMUNITY)
+    if visibility == "community":
+        return Q(visibility=visibility)
     return Q()
 
 
 def visibility_of(image: Image, project: Project) -> str:
     """The image's visibility seen from `project`."""
+    if image.visibility:
+        return image.visibility
     if image.owner_id is None:
         return "public"
     if image.owner_id == project.pk and not getattr(image, "has_members", False):
@@ -83,31 +95,45 @@ def visibility_of(image: Image, project: Project) -> str:
     return "shared"
 
 
+def image_size(image: Image) -> int | None:
+    """Glance's `size` in bytes: the stored file's, else what the image occupies; None
+    while an image made through the API waits for its file."""
+    if image.file_name:
+        return image.file_size
+    if image.status == Image.Status.QUEUED or image.status == Image.Status.SAVING:
+        return None
+    return int(image.size_gb * GB)
+
+
 def image_doc(image: Image, project: Project) -> dict[str, Any]:
-    """An image with Glance's keys and the IMS attributes (`__imagetype`, `__os_type`, ...)."""
+    """An image with Glance's keys, its custom properties and the IMS attributes
+    (`__imagetype`, `__os_type`, ...)."""
     visibility = visibility_of(image, project)
-    created = isotime(image.created)
     doc: dict[str, Any] = {
+        **(image.properties or {}),
         "id": str(image.pk),
-        "name": image.name,
+        "name": image.name or None,
         "status": image.status,
         "visibility": visibility,
         "owner": image.owner.project_id if image.owner_id else None,
-        "protected": image.owner_id is None,
+        "protected": image.owner_id is None or image.protected,
         "min_disk": image.min_disk_gb,
-        "min_ram": 0,
-        "size": int(image.size_gb * GB),
-        "disk_format": "iso" if image.image_type == Image.ImageType.ISO else "zvhd2",
-        "container_format": "bare",
-        "checksum": None,
-        "os_hidden": False,
+        "min_ram": image.min_ram,
+        "size": image_size(image),
+        "virtual_size": None,
+        "disk_format": image.disk_format or None,
+        "container_format": image.container_format or None,
+        "checksum": image.checksum or None,
+        "os_hash_algo": "sha512" if image.os_hash_value else None,
+        "os_hash_value": image.os_hash_value or None,
+        "os_hidden": image.os_hidden,
         "tags": glance_tags(image),
-        "created_at": created,
-        "updated_at": created,
+        "created_at": isotime(image.created),
+        "updated_at": isotime(image.updated or image.created),
         "self": f"/v2/images/{image.pk}",
         "file": f"/v2/images/{image.pk}/file",
         "schema": "/v2/schemas/image",
-        "__imagetype": {"public": "gold"}.get(visibility, visibility),
+        "__imagetype": {"public": "gold", "community": "private"}.get(visibility, visibility),
         "__os_type": image.os_type,
         "__os_version": image.os,
         "__platform": image.os.split(" ")[0] if image.os else "Other",
@@ -175,7 +201,10 @@ IMAGE_SCHEMA = {
         "size": {"type": ["null", "integer"]},
         "disk_format": _NSTR,
         "container_format": _NSTR,
+        "virtual_size": {"type": ["null", "integer"]},
         "checksum": _NSTR,
+        "os_hash_algo": _NSTR,
+        "os_hash_value": _NSTR,
         "os_hidden": {"type": "boolean"},
         "tags": {"type": "array", "items": _STR},
         "created_at": _STR,

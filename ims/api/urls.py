@@ -6,11 +6,12 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from ims.api import glance, native
+from ims.api import images, native
 from ims.api.common import api
 from ims.api.schemas import Versions
 
-api.add_router("", glance.router)
+# The Glance router, with the image lifecycle routes `images` adds to it.
+api.add_router("", images.router)
 api.add_router("", native.router)
 
 

@@ -101,6 +101,15 @@ class Image(models.Model):
         SAVING = "saving", _("Creating")
         ACTIVE = "active", _("Normal")
         ERROR = "error", pgettext_lazy("image status", "Error")
+        DEACTIVATED = "deactivated", _("Deactivated")
+
+    class Visibility(models.TextChoices):
+        # Empty: the console's images, private until shared (see ims.api.docs.visibility_of).
+        DERIVED = "", "—"
+        PRIVATE = "private", _("Private")
+        SHARED = "shared", _("Shared")
+        COMMUNITY = "community", _("Community")
+        PUBLIC = "public", _("Public")
 
     class FullEcsSource(models.TextChoices):
         NONE = "", "—"
@@ -178,6 +187,18 @@ class Image(models.Model):
     file_size = models.BigIntegerField("file size (bytes)", null=True, blank=True)
     checksum = models.CharField("MD5", max_length=32, blank=True)
     os_hash_value = models.CharField("SHA-512", max_length=128, blank=True)
+    # Glance's attributes, set through the image API (ims.services.glance).
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.DERIVED, blank=True
+    )
+    protected = models.BooleanField(default=False, help_text="A protected image cannot be deleted.")
+    os_hidden = models.BooleanField("hidden", default=False)
+    container_format = models.CharField(max_length=16, default="bare")
+    min_ram = models.PositiveIntegerField("minimum memory (MB)", default=0)
+    properties = models.JSONField(
+        "custom properties", default=dict, blank=True, help_text="Glance's extra properties."
+    )
+    updated = models.DateTimeField(auto_now=True)
 
     objects = ImageQuerySet.as_manager()
 

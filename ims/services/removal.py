@@ -15,6 +15,7 @@ from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, MemberBackup
 from ims.services.answers import member_backups_release
+from ims.services.glance import protected_refusal
 from ims.services.sharing import image_resource, lock_own_image, normalize_project_ids
 
 
@@ -114,6 +115,8 @@ def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMe
     """
     ensure_can_change(actor)
     locked = lock_own_image(project, image, code="IMG.0092")
+    if refused := protected_refusal(locked):
+        raise refused
     members = _lock_members(locked)
     note(
         resource_id=str(locked.pk),
