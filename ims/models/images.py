@@ -194,7 +194,6 @@ class Image(models.Model):
     protected = models.BooleanField(default=False, help_text="A protected image cannot be deleted.")
     os_hidden = models.BooleanField("hidden", default=False)
     container_format = models.CharField(max_length=16, default="bare")
-    min_ram = models.PositiveIntegerField("minimum memory (MB)", default=0)
     properties = models.JSONField(
         "custom properties", default=dict, blank=True, help_text="Glance's extra properties."
     )

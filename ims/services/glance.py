@@ -14,12 +14,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
-from console.errors import Conflict, Forbidden, ImsError, InputRefused
+from console.errors import Conflict, Forbidden, ImsError
 from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageTag
+from ims.services.attributes import image_description_refusal, image_name_refusal
 from ims.services.quotas import lock_quota
-from ims.services.replication import IMAGE_NAME_RE, IMAGE_NAME_RULE
 from ims.services.sharing import image_resource, lock_own_image
 from ims.services.tags import MAX_TAGS_PER_IMAGE, clean_tag
 from ims.store import files
@@ -156,11 +156,10 @@ def apply_attribute(image: Image, key: str, value: object, project: Project) -> 
     if key == "name":
         if value is None or value == "":
             image.name = ""
-        elif not isinstance(value, str) or not IMAGE_NAME_RE.match(value):
-            raise InputRefused(
-                format_lazy(_("Enter a valid image name: {rule}."), rule=IMAGE_NAME_RULE),
-                field="name",
-            )
+        elif not isinstance(value, str):
+            raise _bad(_("name must be a string."))
+        elif refused := image_name_refusal(value):
+            raise refused
         else:
             image.name = value
     elif key == "visibility":
@@ -187,6 +186,8 @@ def apply_attribute(image: Image, key: str, value: object, project: Project) -> 
         limit = 128 if key == "__os_version" else 1024
         if not isinstance(value, str) or len(value) > limit or "\x00" in value:
             raise _bad(format_lazy(_("The value of {key} is too long."), key=key))
+        if key == "__description" and (refused := image_description_refusal(value)):
+            raise refused
         setattr(image, IMS_WRITABLE[key], value)
         if key == "__os_version":
             image.os_type = os_type_of(value)
