@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -24,10 +25,17 @@ from ims.services.glance import (
     DISALLOWED,
     IMS_WRITABLE,
     attribute_refusal,
+    download_refusal,
     glance_image_create,
     image_activation_set,
+    image_upload_begin,
+    image_upload_finish,
     split_tag,
 )
+from ims.store import files
+from ims.store.responses import file_response
+
+UPLOAD_CHUNK = 1024 * 1024
 
 
 # One router with the read routes: Ninja serves a path's methods from one router only.
@@ -132,3 +140,56 @@ def tag_delete(request: HttpRequest, image_id: str, tag: str):
     if not image_tag_delete(actor=caller.user, project=caller.project, image=image, key=key):
         raise NotFound("IMG.0001", format_lazy(_("Tag {tag} not found."), tag=tag[:255]))
     return no_content()
+
+
+def body_chunks(request: HttpRequest) -> Iterator[bytes]:
+    """The request body in chunks as it arrives, never whole in memory.
+
+    Django reads only a body with a Content-Length; glanceclient sends image data chunked,
+    which gunicorn decodes (`wsgi.input_terminated`) and Django's development server cannot.
+    """
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and not request.META.get(
+        "CONTENT_LENGTH"
+    ):
+        if not request.META.get("wsgi.input_terminated"):
+            raise ImsError(
+                "IMG.0001", _("This server needs a Content-Length: send the data unchunked.")
+            )
+        stream = request.META["wsgi.input"]
+        yield from iter(lambda: stream.read(UPLOAD_CHUNK), b"")
+        return
+    yield from iter(lambda: request.read(UPLOAD_CHUNK), b"")
+
+
+@router.put("/v2/images/{image_id}/file", response={204: None, **ERRORS, 413: Error})
+def image_upload(request: HttpRequest, image_id: str):
+    """Upload an own queued image's data (application/octet-stream), streamed into the
+    image store and hashed on the way: queued → saving → active, back to queued on failure."""
+    caller = request.auth
+    image = visible_image(caller, image_id)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > files.max_file_bytes():
+        raise files.too_large()
+    image = image_upload_begin(actor=caller.user, project=caller.project, image=image)
+    try:
+        pending = files.receive(body_chunks(request), extension=image.disk_format)
+    except BaseException:
+        image_upload_finish(actor=caller.user, project=caller.project, image=image, pending=None)
+        raise
+    with pending:
+        image_upload_finish(actor=caller.user, project=caller.project, image=image, pending=pending)
+    return no_content()
+
+
+@router.get("/v2/images/{image_id}/file", response={200: None, 204: None, **ERRORS})
+def image_download(request: HttpRequest, image_id: str):
+    """Download an image's data, streamed (a byte range if asked); 204 when it has none."""
+    image = visible_image(request.auth, image_id)
+    if refused := download_refusal(image, request.auth.project):
+        raise refused
+    if not image.file_name:
+        return no_content()
+    return file_response(request, name=image.file_name, size=image.file_size, md5=image.checksum)

@@ -268,6 +268,17 @@ def protected_refusal(image: Image) -> ImsError | None:
     return None
 
 
+def download_refusal(image: Image, project: Project) -> ImsError | None:
+    """Why the image's data cannot be downloaded now, or None (Glance: only an admin may
+    download a deactivated image)."""
+    if image.status == Image.Status.DEACTIVATED:
+        return Forbidden(
+            "IMG.0046",
+            _("The image has been deactivated. Image data download is forbidden."),
+        )
+    return None
+
+
 def _state_conflict(image: Image, action) -> Conflict:
     return Conflict(
         "IMG.0046",

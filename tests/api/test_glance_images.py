@@ -157,3 +157,54 @@ class TestActionsAndTags:
         assert sharer_api.call("delete", path + "web").status_code == 204
         assert error_of(sharer_api.call("delete", path + "web"))[0] == 404
         assert error_of(sharer_api.call("put", path + "a%20b"))[0] == 400
+
+
+# An upload keeps its file once its transaction commits.
+@pytest.mark.django_db(transaction=True)
+class TestData:
+    def upload(self, api, image_id, data, **headers):
+        return api.client.put(
+            f"/api/ims/v2/images/{image_id}/file",
+            data=data,
+            content_type="application/octet-stream",
+            headers={"X-Auth-Token": api.token, **headers},
+        )
+
+    def test_upload_then_download_whole_and_ranged(self, sharer_api, recipient_api, world):
+        import hashlib
+
+        data = bytes(range(256)) * 4096
+        body = create(sharer_api, name="disk", disk_format="qcow2").json()
+        response = self.upload(sharer_api, body["id"], data)
+        assert response.status_code == 204, response.content
+        shown = sharer_api.get(f"/v2/images/{body['id']}").json()
+        assert shown["status"] == "active" and shown["size"] == len(data)
+        assert shown["checksum"] == hashlib.md5(data).hexdigest()
+        assert shown["os_hash_algo"] == "sha512"
+        assert shown["os_hash_value"] == hashlib.sha512(data).hexdigest()
+        got = sharer_api.get(f"/v2/images/{body['id']}/file")
+        assert got.status_code == 200 and b"".join(got.streaming_content) == data
+        assert got["Content-MD5"] == shown["checksum"]
+        part = sharer_api.get(f"/v2/images/{body['id']}/file", Range="bytes=10-19")
+        assert part.status_code == 206 and b"".join(part.streaming_content) == data[10:20]
+        assert error_of(self.upload(sharer_api, body["id"], b"again")) == (409, "IMG.0046")
+        assert error_of(recipient_api.get(f"/v2/images/{body['id']}/file"))[0] == 404
+
+    def test_no_data_is_204_and_a_deactivated_image_is_403(self, sharer_api, world):
+        body = create(sharer_api, name="empty").json()
+        assert sharer_api.get(f"/v2/images/{body['id']}/file").status_code == 204
+        self.upload(sharer_api, body["id"], b"data")
+        sharer_api.call("post", f"/v2/images/{body['id']}/actions/deactivate")
+        assert error_of(sharer_api.get(f"/v2/images/{body['id']}/file"))[0] == 403
+
+    def test_over_the_cap_is_413_and_the_image_stays_queued(self, sharer_api, settings, tmp_path):
+        settings.IMAGE_FILE_MAX_BYTES = 10
+        body = create(sharer_api, name="big").json()
+        assert error_of(self.upload(sharer_api, body["id"], b"x" * 11)) == (413, "IMG.0059")
+        assert Image.objects.get(pk=body["id"]).status == "queued"
+        assert not any((tmp_path / "image-store").rglob("*.*"))
+
+    def test_only_the_owner_uploads(self, sharer_api, recipient_api, world):
+        body = create(sharer_api, name="mine", visibility="community").json()
+        assert error_of(self.upload(recipient_api, body["id"], b"x"))[0] == 403
+        assert Image.objects.get(pk=body["id"]).status == "queued"
