@@ -53,6 +53,9 @@ class InputRefused(ConsoleError):
 
 MESSAGES: dict[str, Text] = {
     "IMG.0001": _("The request message format is invalid."),
+    "IMG.0005": _("The ECS does not exist."),
+    "IMG.0015": _("The number of private images has reached the maximum allowed."),
+    "IMG.0022": _("The disk in the current state cannot be used to create images."),
     "IMG.0026": _(
         "The role is invalid. You need to apply for the required permissions "
         "or pass the real-name authentication."
@@ -60,6 +63,10 @@ MESSAGES: dict[str, Text] = {
     "IMG.0027": _("The image ID in the request does not exist."),
     "IMG.0046": _("The image is unavailable."),
     "IMG.0047": _("This operation can be performed only by the image owner."),
+    "IMG.0057": _(
+        "The image file is empty, not found, or in incorrect format, or you do "
+        "not have enough permission to access the file."
+    ),
     "IMG.0059": _("The size of the image file exceeds the maximum allowed."),
     "IMG.0066": _("The image ID is incorrect."),
     "IMG.0067": _("The project ID is incorrect."),
@@ -68,13 +75,22 @@ MESSAGES: dict[str, Text] = {
     "IMG.0088": _("The number of shared images has reached the maximum allowed."),
     "IMG.0089": _("The public image cannot be shared."),
     "IMG.0092": _("The image can only be deleted by the owner."),
+    "IMG.0095": _("The KMS key does not exist."),
+    "IMG.0097": _("The key is not enabled."),
     "IMG.0098": _("The encrypted image cannot be shared."),
     "IMG.0099": _("You do not have the permission to access the key."),
     "IMG.0106": _("The image owner is another tenant."),
     "IMG.0108": _("The tenant ID was not found in the current region."),
+    "IMG.0111": _("The size of the system disk exceeds the maximum allowed."),
     "IMG.0112": _("Failed to add the tenant."),
+    "IMG.0119": _("The VM does not have a system disk."),
+    "IMG.0120": _("The specified data disk ID is unavailable."),
+    "IMG.0122": _("The OS type is invalid."),
+    "IMG.0126": _("The VM in the current stage cannot be used to create a full-ECS image."),
     "IMG.0135": _("The full-ECS image cannot be shared."),
     "IMG.0144": _("The image does not exist."),
+    "IMG.0166": _("OS information must be contained in the ISO files used to create images."),
+    "IMG.0175": _("The folder name and image file name cannot contain spaces."),
     "IMG.0177": _("The source and target tenants reside in different regions."),
     "IMG.0178": _("The target tenant is the same as the source tenant."),
     "IMG.0182": _("Insufficient vault capacity. Please expand the capacity."),

@@ -299,6 +299,14 @@ class ImageBackup(models.Model):
     role = models.CharField(max_length=8, choices=Role.choices)
     device = models.CharField(max_length=16, default="/dev/vda")
     size_gb = models.PositiveIntegerField("size (GB)")
+    # The copy an owner's full-ECS image keeps in a server backup vault, released with it.
+    vault_backup = models.OneToOneField(
+        "vaults.Backup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="image_backup",
+    )
 
     class Meta:
         ordering = ["image", "device"]

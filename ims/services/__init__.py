@@ -24,6 +24,11 @@ from ims.services.attributes import (
     image_name_refusal,
     memory_label,
 )
+from ims.services.creation import (
+    image_create_from_disks,
+    image_create_from_file,
+    image_creation_finish,
+)
 from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
 from ims.services.removal import image_delete, image_members_delete
 from ims.services.replication import image_replicate, image_replication_finish
@@ -72,6 +77,9 @@ __all__ = [
     "ShareResult",
     "clean_tag",
     "full_ecs_required_gb",
+    "image_create_from_disks",
+    "image_create_from_file",
+    "image_creation_finish",
     "image_delete",
     "image_lock_for_use",
     "image_members_delete",

@@ -102,7 +102,8 @@ class LockedQuota:
         """Refuse creating `adding` private images beyond the quota."""
         used = Image.objects.owned_by(self.project).count()
         if used + adding > self.limits.images:
-            raise ConsoleError(
+            raise ImsError(
+                "IMG.0015",
                 str(
                     _(
                         "The private image quota is used up: this project has %(used)d of "
@@ -110,7 +111,7 @@ class LockedQuota:
                         "for a higher quota."
                     )
                     % {"used": used, "quota": self.limits.images}
-                )
+                ),
             )
 
     def sharing_refusals(self, *, new_images: int, new_members: int) -> list[ConsoleError]:

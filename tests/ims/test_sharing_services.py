@@ -545,6 +545,23 @@ DOCUMENTED_ERRORS = {
     "IMG.0193": "The vault is not a cloud server backup vault.",
     "IMG.0196": "The image cannot be replicated because it is not accepted by the recipient.",
     "IMG.0197": "Failed to replicate the shared image because it is encrypted using KMS.",
+    # Create Image (ims-lifecycle.md §10).
+    "IMG.0005": "The ECS does not exist.",
+    "IMG.0015": "The number of private images has reached the maximum allowed.",
+    "IMG.0022": "The disk in the current state cannot be used to create images.",
+    "IMG.0057": (
+        "The image file is empty, not found, or in incorrect format, or you do not have "
+        "enough permission to access the file."
+    ),
+    "IMG.0095": "The KMS key does not exist.",
+    "IMG.0097": "The key is not enabled.",
+    "IMG.0111": "The size of the system disk exceeds the maximum allowed.",
+    "IMG.0119": "The VM does not have a system disk.",
+    "IMG.0120": "The specified data disk ID is unavailable.",
+    "IMG.0122": "The OS type is invalid.",
+    "IMG.0126": "The VM in the current stage cannot be used to create a full-ECS image.",
+    "IMG.0166": "OS information must be contained in the ISO files used to create images.",
+    "IMG.0175": "The folder name and image file name cannot contain spaces.",
     "IMG.1075": "Failed to register the image file.",
     # The image lifecycle (ims-lifecycle.md §10).
     "IMG.0002": "The image name contains more than 128 characters.",
