@@ -89,6 +89,15 @@ ROUTES = [
         query={"image": "image"},
         path=_server("stopped"),
     ),
+    Route(
+        "compute:image_create",
+        post=lambda sw: {
+            "image_type": "system",
+            "server": sw.own.server.server_id,
+            "name": "swept-image",
+        },
+        fields={"server": "server", "vault": "vault"},
+    ),
     Route("compute:disk_list"),
     Route(
         "compute:disk_create",

@@ -15,6 +15,7 @@ from console.kms.models import Key, KeyGrant
 from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from tests.factories import (
     AccessKeyFactory,
+    DiskFactory,
     ImageBackupFactory,
     ImageFactory,
     ImageMemberFactory,
@@ -173,6 +174,8 @@ def build(world) -> SweepWorld:
         access_key=AccessKeyFactory(user=world.recipient_user),
         trace=TraceFactory(project=r_de, resource_name="own-trace"),
     )
+    # Create Image reads the server's system disk.
+    DiskFactory(project=r_de, server=own.server, role="system", size_gb=40, name="own-sys")
     foreign = _objects(world.sharer_de, world.sharer_de, third_de, "foreign-", world.sharer_user)
     # Access keys are a user's own: another user of the same tenant must not reach them.
     other_region = _objects(
