@@ -126,6 +126,7 @@ class World:
             self.add_beta_shares,
             self.add_beta_vaults,
             self.add_beta_server,
+            self.add_acme_server,
         ):
             step()
 
@@ -331,6 +332,43 @@ class World:
             server=server,
             image=ubuntu,
             status=Disk.Status.IN_USE,
+        )
+
+    def add_acme_server(self) -> None:
+        """alice-app-01, stopped, with a data disk, and a server backup vault that fits it all.
+
+        What alice needs to demo Create Image: a system disk, data disk or full-ECS image.
+        """
+        project, ubuntu = self.projects["Acme Images", "eu-de"], self.public["eu-de", PUBLIC_UBUNTU]
+        server = _ensure(
+            Server,
+            {"server_id": stable_uuid("server", "Acme Images", "eu-de", "alice-app-01")},
+            {"project": project, "name": "alice-app-01"},
+            image=ubuntu,
+            image_name=ubuntu.name,
+            availability_zone="eu-de-01",
+            flavor="s3.medium.2",
+            status=Server.Status.STOPPED,
+        )
+        for suffix, role, size in (("-sys", Disk.Role.SYSTEM, 40), ("-data1", Disk.Role.DATA, 60)):
+            _ensure(
+                Disk,
+                {"disk_id": stable_uuid("disk", "Acme Images", "eu-de", f"alice-app-01{suffix}")},
+                {"project": project, "name": f"alice-app-01{suffix}"},
+                role=role,
+                size_gb=size,
+                availability_zone="eu-de-01",
+                server=server,
+                image=ubuntu if role == Disk.Role.SYSTEM else None,
+                status=Disk.Status.IN_USE,
+            )
+        _ensure(
+            Vault,
+            {"vault_id": vault_id("Acme Images", "eu-de", "acme-server-vault")},
+            {"project": project, "name": "acme-server-vault"},
+            resource_type=Vault.ResourceType.SERVER,
+            protection_type=Vault.ProtectionType.BACKUP,
+            capacity_gb=200,
         )
 
 

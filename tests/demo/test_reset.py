@@ -54,8 +54,8 @@ def quoted_ids() -> dict[tuple, str]:
 def test_a_reset_gives_every_object_the_id_it_had():
     seed()
     before = quoted_ids()
-    # tenants, projects, public and Acme images, vaults, keys, the grant, server, disk
-    assert len(before) == 3 + 6 + 8 + 8 + 4 + 8 + 1 + 1 + 1
+    # tenants, projects, public and Acme images, vaults, keys, the grant, servers, disks
+    assert len(before) == 3 + 6 + 8 + 8 + 5 + 8 + 1 + 2 + 3
 
     make_trainer_changes()
     Tenant.objects.filter(name="Outsider").delete()

@@ -284,7 +284,19 @@ def test_beta_vaults(demo):
         "vault-disk": ("disk", "backup", 500, "available", 0),
     }
     assert not Backup.objects.exists()
-    assert not Vault.objects.exclude(project=project("Beta Apps", "eu-de")).exists()
+    others = Vault.objects.exclude(project=project("Beta Apps", "eu-de"))
+    assert list(others.values_list("name", flat=True)) == ["acme-server-vault"]
+
+
+def test_alice_has_what_create_image_needs(demo):
+    acme_de = project("Acme Images", "eu-de")
+    server = Server.objects.get(name="alice-app-01")
+    assert (server.project, server.status) == (acme_de, Server.Status.STOPPED)
+    disks = {d.role: d.size_gb for d in Disk.objects.filter(server=server)}
+    assert disks == {"system": 40, "data": 60}
+    vault = Vault.objects.with_usage().get(project=acme_de)
+    assert (vault.resource_type, vault.protection_type) == ("server", "backup")
+    assert vault.free_gb >= sum(disks.values())
 
 
 def test_beta_key_and_server(demo):
