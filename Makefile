@@ -10,11 +10,12 @@ PYTHON ?= $(shell for c in python python3 python3.14 python3.13 python3.12; do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run reset install install-test test bench lint format migrate seed clean help messages screenshots
+.PHONY: run reset unlock install install-test test bench lint format migrate seed clean help messages screenshots
 
 help:
 	@echo "make run   - set up and serve the demo console on http://$(HOST):$(PORT)"
 	@echo "make reset - put the demo world back as seeded, with the same IDs"
+	@echo "make unlock - lift login lockouts (USER_NAME=bob for one user's)"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make install / make install-test - only create .venv (with the test dependencies)"
 	@echo "make bench - measure the scale targets (pages, batches, throughput, bytes) as ratios"
@@ -59,6 +60,11 @@ run: $(VENV)/.installed
 
 reset: migrate
 	@$(PY) manage.py seed_demo --reset
+
+# Lift login lockouts (django-axes): all of them, or one user's with USER_NAME=bob.
+unlock: migrate
+	@if [ -n "$(USER_NAME)" ]; then $(PY) manage.py axes_reset_username "$(USER_NAME)"; \
+	else $(PY) manage.py axes_reset; fi
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)

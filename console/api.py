@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,7 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     "IAM.0009": 403,
     "IAM.0010": 403,
     "IAM.0011": 404,
+    "IAM.0014": 429,
     "IMG.0026": 403,
     "IMG.0047": 403,
     "IMG.0089": 403,
@@ -104,7 +106,15 @@ def error_for(exc: Exception, default_code: str) -> JsonResponse:
     """The answer to a refusal, in the API's error format."""
     code = getattr(exc, "code", "") or default_code
     message = getattr(exc, "message", "") or str(exc) or MESSAGES["IAM.0011"]
-    return error_response(http_status(exc), code, message)
+    response = error_response(http_status(exc), code, message)
+    if response.status_code == 429:
+        response["Retry-After"] = str(retry_after_seconds())
+    return response
+
+
+def retry_after_seconds() -> int:
+    """How long a locked-out login waits (django-axes' cool-down), for Retry-After."""
+    return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 
 def no_content() -> HttpResponse:

@@ -135,6 +135,10 @@ MESSAGES.update(
         "IAM.0011": _("The resource could not be found."),
         "IAM.0012": _("A user can have at most 2 access keys."),
         "IAM.0013": _("The password is incorrect."),
+        "IAM.0014": _(
+            "Too many failed logins for this user from this address: try again later, or ask "
+            "an administrator to unlock it."
+        ),
         "APIGW.0101": _("The API does not exist."),
         "APIGW.0105": _("The method is not allowed for this API."),
         "APIGW.0500": _("The request could not be processed."),

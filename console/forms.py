@@ -6,29 +6,59 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(AuthenticationForm):
-    """The console's login form."""
+    """The console's IAM user login: account name, IAM user name, password."""
 
-    username = forms.CharField(
-        label=_("IAM user name"), widget=forms.TextInput(attrs={"autofocus": True})
+    account = forms.CharField(
+        label=_("Account name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
+    username = forms.CharField(label=_("IAM user name"), max_length=150)
     password = forms.CharField(
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    # One message whichever part was wrong, as the real console says it.
     error_messages = {
         "invalid_login": _(
-            "Incorrect user name or password. Note that both fields may be case-sensitive."
+            "Incorrect account name, IAM user name or password. Note that the user name and "
+            "password are case-sensitive."
         ),
-        "inactive": _("This account is inactive."),
+        "inactive": _(
+            "Incorrect account name, IAM user name or password. Note that the user name and "
+            "password are case-sensitive."
+        ),
     }
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        # The field that is still empty gets the cursor: the account name is remembered.
+        first_empty = "username" if self.initial.get("account") else "account"
+        self.fields[first_empty].widget.attrs["autofocus"] = True
+        self.order_fields(["account", "username", "password"])
+
+    def clean(self) -> dict[str, Any]:
+        """Authenticate the three together; a wrong one of them is as wrong as any other."""
+        account = self.cleaned_data.get("account")
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if account is not None and username is not None and password:
+            self.user_cache = authenticate(
+                self.request, account=account, username=username, password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class PreferencesForm(forms.Form):

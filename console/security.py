@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from console.api import endpoint_for_path, error_for, retry_after_seconds
+from console.errors import IamError
+
 # Headers whose value the views parse as a URL.
 URL_HEADERS = ("HX-Current-URL",)
 
@@ -92,7 +95,12 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict | None = None,
 ) -> HttpResponse:
-    """The page a locked-out login gets (django-axes): why, for how long, and who can unlock."""
+    """What a locked-out login gets (django-axes): the API's error, or a page saying why,
+    for how long, and who can unlock; both with Retry-After."""
+    if endpoint_for_path(request.path) is not None:
+        return error_for(IamError("IAM.0014"), "IAM.0014")
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
     context = {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
-    return render(request, "console/locked_out.html", context, status=429)
+    response = render(request, "console/locked_out.html", context, status=429)
+    response["Retry-After"] = str(retry_after_seconds())
+    return response

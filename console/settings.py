@@ -146,10 +146,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first: new and upgraded hashes use it; the others still check hashes made before
+# (Django re-hashes them with Argon2id at the user's next login or password token).
+PASSWORD_HASHERS = [
+    "console.hashers.ConsoleArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out user or address is refused before any password is hashed.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "console.backends.AccountBackend",
 ]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "ims:shared_images"
@@ -209,12 +217,14 @@ TASKS = {
 # A demo install lists the demo personas on the login page and lets seed_demo run.
 DEMO = env.bool("DJANGO_DEMO", default=True)
 
-# Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or
-# from one client address, logins are refused for the cool-down; Django admin unlocks
-# (Axes → Access attempts → delete).
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one
+# client address, that combination is refused for the cool-down — a classroom behind one
+# address is not locked out by one attendee's typos. The console, Django admin and the
+# password-token API count together. `make unlock USER_NAME=…` or Django admin
+# (Axes → Access attempts → delete) unlocks.
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "console.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "console.security.client_ip"

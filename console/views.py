@@ -26,8 +26,11 @@ DEMO_PERSONAS = [
     ("bob", "Beta Apps", gettext_lazy("Administrator — receives images")),
     ("bea", "Beta Apps", gettext_lazy("Read-only — may only look")),
     ("carol", "Gamma Labs", gettext_lazy("Administrator — a fresh recipient")),
-    ("admin", "—", gettext_lazy("Operator — Django administration")),
+    ("admin", "admin", gettext_lazy("Operator — Django administration")),
 ]
+# The account name the last login on this browser used, offered again as the real console does.
+ACCOUNT_COOKIE = "console_account"
+ACCOUNT_COOKIE_AGE = 365 * 24 * 3600
 
 
 def demo_personas() -> list[dict[str, str]]:
@@ -38,7 +41,7 @@ def demo_personas() -> list[dict[str, str]]:
         username__in=[p[0] for p in DEMO_PERSONAS], is_active=True
     ).values_list("username", "password")
     usable = {u for u, encoded in users if demo_password_works(u, encoded, DEMO_PASSWORD)}
-    return [{"username": u, "tenant": t, "role": r} for u, t, r in DEMO_PERSONAS if u in usable]
+    return [{"username": u, "account": a, "role": r} for u, a, r in DEMO_PERSONAS if u in usable]
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -51,11 +54,15 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 
 
 class LoginView(auth_views.LoginView):
-    """Log in; on a demo install the page lists the personas and their password."""
+    """Log in; on a demo install the page offers a one-click login per persona."""
 
     template_name = "console/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_initial(self) -> dict[str, object]:
+        """The account name this browser logged in with last."""
+        return {"account": self.request.COOKIES.get(ACCOUNT_COOKIE, "")[:150]}
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         """Add the demo personas."""
@@ -63,6 +70,19 @@ class LoginView(auth_views.LoginView):
         context["personas"] = demo_personas()
         context["demo_password"] = DEMO_PASSWORD if context["personas"] else ""
         return context
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        """Log in and remember the account name for the next login on this browser."""
+        response = super().form_valid(form)
+        response.set_cookie(
+            ACCOUNT_COOKIE,
+            form.cleaned_data["account"],
+            max_age=ACCOUNT_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=self.request.is_secure(),
+        )
+        return response
 
 
 @require_safe

@@ -166,6 +166,7 @@ def token_create(request: HttpRequest, body: AuthRequest, response: HttpResponse
         raise IamError("IAM.0004", _("Only the password method is supported."))
     scope = body.auth.scope
     issued = password_token_issue(
+        request=request,
         user=_ref(identity.password.user),
         password=identity.password.user.password,
         project=_ref(scope.project) if scope else None,

@@ -364,6 +364,7 @@ def served(large) -> None:
 def run() -> int:
     from django.db import connection
 
+    from tests.benchmarks.bench_passwords import passwords
     from tests.benchmarks.seed import world
 
     start = time.perf_counter()
@@ -378,6 +379,7 @@ def run() -> int:
         f"project) in {time.perf_counter() - start:.0f} s",
         flush=True,
     )
+    passwords(check)
     pages(small, large)
     batches(large)
     served(large)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
@@ -64,13 +65,19 @@ def test_page_discovery_finds_the_known_pages():
 def test_login_page_renders():
     response = Client().get(LOGIN_URL)
     assert response.status_code == 200
+    assert b"Account name" in response.content
     assert b"IAM user name" in response.content
+    assert b'name="account"' in response.content
     assert b'name="password"' in response.content
+
+
+def login_data(username, password="console-demo", account="Recipient Co", **extra):
+    return {"account": account, "username": username, "password": password, **extra}
 
 
 def test_login_redirects_to_the_images_console(world):
     client = Client()
-    response = client.post(LOGIN_URL, {"username": "recipient", "password": "console-demo"})
+    response = client.post(LOGIN_URL, login_data("recipient"))
 
     assert response.status_code == 302
     assert response.headers["Location"] == IMAGES_URL
@@ -83,37 +90,72 @@ def test_login_redirects_to_the_images_console(world):
 
 def test_login_follows_a_safe_next(world):
     client = Client()
-    response = client.post(
-        LOGIN_URL,
-        {"username": "recipient", "password": "console-demo", "next": "/credentials/"},
-    )
+    response = client.post(LOGIN_URL, login_data("recipient", next="/credentials/"))
     assert response.headers["Location"] == "/credentials/"
 
 
 def test_login_ignores_an_external_next(world):
-    response = Client().post(
-        LOGIN_URL,
-        {"username": "recipient", "password": "console-demo", "next": "https://evil.test/x"},
-    )
+    response = Client().post(LOGIN_URL, login_data("recipient", next="https://evil.test/x"))
     assert response.headers["Location"] == IMAGES_URL
 
 
 @pytest.mark.parametrize(
-    ("username", "password"), [("recipient", "wrong"), ("nobody", "console-demo")]
+    ("account", "username", "password"),
+    [
+        ("Recipient Co", "recipient", "wrong"),
+        ("Recipient Co", "nobody", "console-demo"),
+        ("Sharer Co", "recipient", "console-demo"),
+        ("No Such Account", "recipient", "console-demo"),
+        ("Recipient Co", "RECIPIENT", "console-demo"),
+    ],
 )
-def test_wrong_credentials_are_refused(world, username, password):
+def test_wrong_credentials_get_one_message_that_names_no_part(world, account, username, password):
     client = Client()
-    response = client.post(LOGIN_URL, {"username": username, "password": password})
+    response = client.post(LOGIN_URL, login_data(username, password, account))
 
     assert response.status_code == 200
-    assert b"form-error" in response.content
     assert SESSION_KEY not in client.session
+    errors = response.context["form"].non_field_errors()
+    # The same words whichever of the three was wrong.
+    assert errors == [
+        "Incorrect account name, IAM user name or password. Note that the user name and "
+        "password are case-sensitive."
+    ]
+
+
+@pytest.mark.parametrize("account", ["recipient co", "  Recipient Co  ", "ACCOUNT_ID"])
+def test_the_account_is_its_name_in_any_case_or_its_id(world, account):
+    if account == "ACCOUNT_ID":
+        account = world.recipient.account_id
+    client = Client()
+    response = client.post(LOGIN_URL, login_data("recipient", account=account))
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(world.recipient_user.pk)
+
+
+def test_the_account_name_is_remembered_for_the_next_login(world):
+    client = Client()
+    response = client.post(LOGIN_URL, login_data("recipient", account="recipient co"))
+    cookie = response.cookies["console_account"]
+    assert cookie.value == "recipient co"
+    assert cookie["httponly"] and cookie["max-age"] >= 30 * 24 * 3600
+    client.post(reverse("console:logout"))
+    form = client.get(LOGIN_URL).context["form"]
+    assert form["account"].value() == "recipient co"
+    # The cursor goes to the first field still to fill in.
+    assert "autofocus" in form.fields["username"].widget.attrs
+    assert "autofocus" not in form.fields["account"].widget.attrs
+
+
+def test_a_failed_login_does_not_remember_the_account(world):
+    response = Client().post(LOGIN_URL, login_data("recipient", "wrong"))
+    assert "console_account" not in response.cookies
 
 
 def test_inactive_user_cannot_log_in(world):
     UserFactory(username="gone", is_active=False)
     client = Client()
-    response = client.post(LOGIN_URL, {"username": "gone", "password": "console-demo"})
+    response = client.post(LOGIN_URL, login_data("gone", account="Recipient Co"))
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
 
@@ -173,17 +215,34 @@ def test_login_page_lists_personas_and_password_with_the_demo_world():
 
     assert "Demo personas" in content
     assert f"<code>{DEMO_PASSWORD}</code>" in content
-    for username, tenant, _ in DEMO_PERSONAS:
-        assert f"<code>{username}</code>" in content
-        assert tenant in content
+    for username, account, _ in DEMO_PERSONAS:
+        assert f'data-persona="{username}"' in content
+        assert f'name="account" value="{account}"' in content
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("username", [p[0] for p in DEMO_PERSONAS])
-def test_every_listed_persona_can_log_in_with_the_listed_password(username):
+def test_a_persona_button_is_the_login_form_submitted_with_its_csrf_token():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(LOGIN_URL)
+    form = re.search(r'<form [^>]*data-persona="bob".*?</form>', page.content.decode(), re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
+    assert set(fields) == {"csrfmiddlewaretoken", "next", "account", "username", "password"}
+    response = client.post(LOGIN_URL, fields)
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY]
+    # Without the token it is refused, as any login is.
+    del fields["csrfmiddlewaretoken"]
+    refused = Client(enforce_csrf_checks=True).post(LOGIN_URL, fields)
+    assert refused.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("username", "account"), [p[:2] for p in DEMO_PERSONAS])
+def test_every_listed_persona_can_log_in_with_the_listed_password(username, account):
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     client = Client()
-    response = client.post(LOGIN_URL, {"username": username, "password": DEMO_PASSWORD})
+    response = client.post(LOGIN_URL, login_data(username, DEMO_PASSWORD, account))
     assert response.status_code == 302
     assert SESSION_KEY in client.session
 

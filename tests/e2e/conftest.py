@@ -117,9 +117,18 @@ def new_page(browser, live_server, demo_world):
     wait_for_background_tasks(timeout=30)
 
 
+def account_of(username: str) -> str:
+    """The account name a user logs in with: its tenant's, or its own name for an operator."""
+    from console.models import User
+
+    user = User.objects.select_related("tenant").get(username=username)
+    return user.tenant.name if user.tenant else user.username
+
+
 def login(page, username: str, password: str = PASSWORD) -> None:
     """Log in through the login form."""
     page.goto("/login/")
+    page.get_by_label("Account name").fill(account_of(username))
     page.get_by_label("IAM user name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log In").click()

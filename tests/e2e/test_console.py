@@ -31,7 +31,21 @@ def test_login_page_lists_personas(new_page):
 def test_wrong_password_is_refused(new_page):
     page = new_page()
     page.goto("/login/")
+    page.get_by_label("Account name").fill("Beta Apps")
     page.get_by_label("IAM user name").fill("bob")
     page.get_by_label("Password").fill("nope")
     page.get_by_role("button", name="Log In").click()
-    expect(page.locator(".form-error")).to_contain_text("correct")
+    expect(page.locator(".form-error")).to_contain_text("Incorrect account name")
+
+
+def test_a_persona_button_logs_in_and_the_account_name_is_remembered(new_page):
+    page = new_page()
+    page.goto("/login/")
+    page.locator('form[data-persona="bob"] button').click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    expect(page.locator("body")).to_contain_text("bob")
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Log Out").click()
+    page.wait_for_url(lambda url: "/login/" in url)
+    expect(page.get_by_label("Account name")).to_have_value("Beta Apps")
+    expect(page.get_by_label("IAM user name")).to_be_focused()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from console.compute.models import Server
 from console.kms.models import Key
 from ims.models import Image
+from tests.e2e.conftest import account_of
 from vaults.models import Vault
 
 # axe-core's minified build, shipped inside the axe-playwright-python test dependency.
@@ -38,6 +39,7 @@ def open_console(browser, live_server, demo_world):
         page = context.new_page()
         if username:
             page.goto("/login/")
+            page.locator("#id_account").fill(account_of(username))
             page.locator("#id_username").fill(username)
             page.locator("#id_password").fill(PASSWORD)
             page.locator(".login-card button[type=submit]").click()

@@ -25,7 +25,7 @@ def seed(*args):
 
 
 def listed(content: str) -> set[str]:
-    return {u for u in USERNAMES if f"<tr><td><code>{u}</code></td>" in content}
+    return {u for u in USERNAMES if f'data-persona="{u}"' in content}
 
 
 def change_password(username: str, password: str = "another-secret-9") -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,13 +24,25 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("console:login")
 ADMIN_LOGIN = reverse("admin:login")
+TOKENS = "/api/iam/v3/auth/tokens"
 RIGHT = "console-demo"
+ACCOUNTS = {"recipient": "Recipient Co", "sharer": "Sharer Co"}
 
 
 def attempt(url, username, password, address="10.0.0.1"):
     client = Client(REMOTE_ADDR=address)
-    response = client.post(url, {"username": username, "password": password})
+    data = {"username": username, "password": password}
+    if url == LOGIN:
+        data["account"] = ACCOUNTS.get(username, "Recipient Co")
+    response = client.post(url, data)
     return response, SESSION_KEY in client.session
+
+
+def api_attempt(username, password, address="10.0.0.1"):
+    user = {"name": username, "domain": {"name": ACCOUNTS.get(username, "Recipient Co")}}
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
+    body["auth"]["identity"]["password"]["user"]["password"] = password
+    return Client(REMOTE_ADDR=address).post(TOKENS, body, content_type="application/json")
 
 
 def fail(url, username, times, address="10.0.0.1"):
@@ -54,36 +69,77 @@ def test_fifty_wrong_passwords_then_the_right_one_is_locked_out(world):
     response, logged_in = attempt(LOGIN, "recipient", RIGHT)
     assert not logged_in
     assert response.status_code == 429
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     content = response.content.decode()
     assert "Too many failed login attempts" in content
     assert f"{settings.AXES_COOLOFF_TIME.seconds // 60} minutes" in content
 
 
-def test_the_user_is_locked_from_every_address(world):
-    fail(LOGIN, "recipient", settings.AXES_FAILURE_LIMIT)
-    _, logged_in = attempt(LOGIN, "recipient", RIGHT, address="10.9.9.9")
-    assert not logged_in
-    # Another user is not locked by them, from another address.
-    _, logged_in = attempt(LOGIN, "sharer", RIGHT, address="10.9.9.9")
-    assert logged_in
+def test_the_lockout_is_the_user_name_from_that_address_not_the_classroom(world):
+    fail(LOGIN, "recipient", settings.AXES_FAILURE_LIMIT, address="10.0.0.1")
+    assert not attempt(LOGIN, "recipient", RIGHT, address="10.0.0.1")[1]
+    # Everyone else behind the same address still logs in...
+    assert attempt(LOGIN, "sharer", RIGHT, address="10.0.0.1")[1]
+    # ...and so does the user from another address.
+    assert attempt(LOGIN, "recipient", RIGHT, address="10.9.9.9")[1]
 
 
-def test_an_address_that_guesses_many_users_is_locked(world):
+def test_guessing_many_user_names_locks_each_name_not_the_address(world):
     for n in range(settings.AXES_FAILURE_LIMIT):
         attempt(LOGIN, f"guess{n}", "wrong-password", address="10.6.6.6")
-    _, logged_in = attempt(LOGIN, "sharer", RIGHT, address="10.6.6.6")
-    assert not logged_in
-    _, logged_in = attempt(LOGIN, "sharer", RIGHT, address="10.7.7.7")
-    assert logged_in
+    assert attempt(LOGIN, "sharer", RIGHT, address="10.6.6.6")[1]
 
 
 def test_admin_login_is_protected_too(world):
     UserFactory(username="operator", tenant=None, is_staff=True, is_superuser=True)
     response = fail(ADMIN_LOGIN, "operator", settings.AXES_FAILURE_LIMIT)
     assert response.status_code == 429
-    response, logged_in = attempt(ADMIN_LOGIN, "operator", RIGHT, address="10.8.8.8")
+    response, logged_in = attempt(ADMIN_LOGIN, "operator", RIGHT)
     assert not logged_in
     assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_api_failures_lock_the_console_login(world):
+    limit = settings.AXES_FAILURE_LIMIT
+    codes = [api_attempt("recipient", "wrong-password").status_code for _ in range(limit)]
+    # The failure that reaches the limit is the first one answered as locked out.
+    assert codes == [401] * (limit - 1) + [429]
+    assert not attempt(LOGIN, "recipient", RIGHT)[1]
+
+
+def test_console_failures_lock_the_api_in_its_error_format(world):
+    fail(LOGIN, "recipient", settings.AXES_FAILURE_LIMIT)
+    response = api_attempt("recipient", RIGHT)
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "IAM.0014"
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    assert "X-Subject-Token" not in response
+    # Another user from that address, and the user from elsewhere, still get tokens.
+    assert api_attempt("sharer", RIGHT).status_code == 201
+    assert api_attempt("recipient", RIGHT, address="10.9.9.9").status_code == 201
+
+
+def test_thirty_wrong_api_passwords_then_the_right_one_gets_no_token(world):
+    codes = [api_attempt("recipient", "wrong-password").status_code for _ in range(30)]
+    assert codes[: settings.AXES_FAILURE_LIMIT - 1] == [401] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert set(codes[settings.AXES_FAILURE_LIMIT :]) == {429}
+    assert api_attempt("recipient", RIGHT).status_code == 429
+
+
+def test_an_api_login_by_user_id_counts_for_the_same_user_name(world):
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"id": f"{world.recipient_user.pk:032x}", "password": "wrong"}
+                },
+            }
+        }
+    }
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client(REMOTE_ADDR="10.0.0.1").post(TOKENS, body, content_type="application/json")
+    assert not attempt(LOGIN, "recipient", RIGHT)[1]
 
 
 def test_the_cool_down_ends_the_lockout(world):
@@ -108,6 +164,18 @@ def test_an_administrator_unlocks_from_django_admin(world):
     ids = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
     admin.post(changelist, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert not AccessAttempt.objects.exists()
+    assert attempt(LOGIN, "recipient", RIGHT)[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "args"), [("axes_reset_username", ["recipient"]), ("axes_reset", [])]
+)
+def test_make_unlock_runs_a_command_that_unlocks(world, command, args):
+    fail(LOGIN, "recipient", settings.AXES_FAILURE_LIMIT)
+    assert not attempt(LOGIN, "recipient", RIGHT)[1]
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    assert f"manage.py {command}" in makefile
+    call_command(command, *args, stdout=io.StringIO())
     assert attempt(LOGIN, "recipient", RIGHT)[1]
 
 

@@ -210,7 +210,9 @@ def test_login_lockout_and_error_pages_have_the_csp_and_no_inline_code(world):
     client = Client()
     assert_strict_page(client.get(reverse("console:login")), "login")
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        response = client.post(reverse("console:login"), {"username": "x", "password": "y"})
+        response = client.post(
+            reverse("console:login"), {"account": "a", "username": "x", "password": "y"}
+        )
     assert response.status_code == 429
     assert_strict_page(response, "lockout")
     readonly = Client()

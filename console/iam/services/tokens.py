@@ -7,7 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,17 +71,20 @@ def _find_domain(ref: Ref | None) -> Tenant | None:
     return None
 
 
-def _find_user(ref: Ref) -> User | None:
+def _credentials(ref: Ref) -> dict[str, str | None] | None:
+    """What `authenticate()` is given for a Keystone user reference, or None if it names no one.
+
+    The user name is always among them, so django-axes counts failures by the same name
+    whether they come from the console or from the API; a user id is resolved to its name.
+    """
     if ref.id:
         if not HEX32_RE.match(ref.id):
             return None
-        return User.objects.select_related("tenant").filter(pk=int(ref.id, 16)).first()
-    if not ref.name:
+        name = User.objects.filter(pk=int(ref.id, 16)).values_list("username", flat=True).first()
+        return {"username": name or ref.id, "user_id": ref.id}
+    if not ref.name or ref.domain is None or not (ref.domain.id or ref.domain.name):
         return None
-    tenant = _find_domain(ref.domain)
-    if tenant is None:
-        return None
-    return User.objects.select_related("tenant").filter(username=ref.name, tenant=tenant).first()
+    return {"username": ref.name, "account": ref.domain.id or ref.domain.name}
 
 
 def _scope_project(user: User, project_ref: Ref | None, domain_scoped: bool) -> Project:
@@ -102,16 +107,28 @@ def _scope_project(user: User, project_ref: Ref | None, domain_scoped: bool) -> 
 
 
 def password_token_issue(
-    *, user: Ref, password: str, project: Ref | None = None, domain_scoped: bool = False
+    *,
+    request: HttpRequest,
+    user: Ref,
+    password: str,
+    project: Ref | None = None,
+    domain_scoped: bool = False,
 ) -> IssuedToken:
-    """Authenticate a user by password and issue a token scoped to one of its projects."""
-    found = _find_user(user)
-    if (
-        found is None
-        or not found.is_active
-        or found.tenant_id is None
-        or not found.check_password(password)
-    ):
+    """Authenticate a user by password and issue a token scoped to one of its projects.
+
+    Through Django's authenticate(), as the console's login: the same hashing for every
+    refusal, and django-axes counts and locks out API and console failures together.
+    """
+    credentials = _credentials(user)
+    found = None
+    if credentials is None:
+        # A reference that names no one still costs a password hash.
+        get_user_model()().set_password(password)
+    else:
+        found = authenticate(request, password=password, **credentials)
+    if getattr(request, "axes_locked_out", False):
+        raise IamError("IAM.0014")
+    if found is None or found.tenant_id is None:
         raise IamError("IAM.0004")
     return token_issue(user=found, project=_scope_project(found, project, domain_scoped))
 
