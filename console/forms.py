@@ -41,8 +41,10 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
-        # The field that is still empty gets the cursor: the account name is remembered.
-        first_empty = "username" if self.initial.get("account") else "account"
+        # The first field still empty gets the cursor: the account name is remembered, and a
+        # refused login keeps the names but not the password.
+        given = self.data if self.is_bound else self.initial
+        first_empty = next((n for n in ("account", "username") if not given.get(n)), "password")
         self.fields[first_empty].widget.attrs["autofocus"] = True
         self.order_fields(["account", "username", "password"])
 

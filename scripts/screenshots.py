@@ -110,9 +110,7 @@ def main() -> None:
                     )
                     page = context.new_page()
                     page.goto("/login/")
-                    page.locator("#id_username").fill(user)
-                    page.locator("#id_password").fill("console-demo")
-                    page.locator(".login-card button[type=submit]").click()
+                    page.locator(f'form[data-persona="{user}"] button').click()
                     page.wait_for_url(lambda url: "/login/" not in url)
                     page.goto(path)
                     if prepare:
