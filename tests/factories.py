@@ -222,6 +222,7 @@ class ApiTokenFactory(DjangoModelFactory[ApiToken]):
     audit_id = factory.Sequence(lambda n: f"audit{n}")
     issued = factory.LazyFunction(timezone.now)
     expires = factory.LazyAttribute(lambda t: t.issued + TOKEN_LIFETIME)
+    password_fingerprint = factory.LazyAttribute(lambda t: t.user.get_session_auth_hash())
 
     class Meta:
         model = ApiToken

@@ -12,7 +12,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "project", "issued", "expires", "revoked"]
     list_filter = ["revoked"]
     search_fields = ["user__username", "project__project_id", "project__tenant__name"]
-    exclude = ["digest"]
+    exclude = ["digest", "password_fingerprint"]
     readonly_fields = ["user", "project", "audit_id", "issued", "expires", "revoked"]
 
     def has_add_permission(self, request, obj=None) -> bool:

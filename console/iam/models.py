@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Project
@@ -22,6 +24,10 @@ class ApiToken(models.Model):
     issued = models.DateTimeField()
     expires = models.DateTimeField(db_index=True)
     revoked = models.BooleanField(default=False)
+    # The user's password fingerprint when the token was issued (Django's session auth hash,
+    # an HMAC of the password hash): setting a password by any path ends the tokens issued
+    # before, as it ends the user's other sessions.
+    password_fingerprint = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         ordering = ["-issued"]
@@ -63,3 +69,14 @@ class AccessKey(models.Model):
     def active(self) -> bool:
         """Whether requests signed with the key are accepted."""
         return self.status == self.Status.ACTIVE
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _revoke_tokens_of_deactivated_user(sender, instance, **kwargs) -> None:
+    """Keystone revokes a disabled user's tokens: reactivating the user brings none back.
+
+    Every save of an inactive user (Django admin, a script) revokes, so no path that
+    deactivates through the model can forget it.
+    """
+    if not instance.is_active:
+        ApiToken.objects.filter(user=instance, revoked=False).update(revoked=True)

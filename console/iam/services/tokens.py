@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from console.errors import IamError
@@ -57,6 +58,7 @@ def token_issue(*, user: User, project: Project) -> IssuedToken:
         audit_id=secrets.token_urlsafe(16)[:22],
         issued=now,
         expires=now + TOKEN_LIFETIME,
+        password_fingerprint=user.get_session_auth_hash(),
     )
     return IssuedToken(value=value, row=row)
 
@@ -134,7 +136,11 @@ def password_token_issue(
 
 
 def token_find(value: str) -> ApiToken | None:
-    """The valid (unexpired, unrevoked) token with this value, or None."""
+    """The valid token with this value, or None.
+
+    Valid: unexpired, unrevoked, of an active user whose password is still the one it had
+    when the token was issued (a password hash upgraded at login counts as a change too).
+    """
     if not value or len(value) > 512:
         return None
     row = (
@@ -143,6 +149,8 @@ def token_find(value: str) -> ApiToken | None:
         .first()
     )
     if row is None or not row.user.is_active:
+        return None
+    if not constant_time_compare(row.password_fingerprint, row.user.get_session_auth_hash()):
         return None
     return row
 
