@@ -7,11 +7,13 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from console.errors import MESSAGES, Conflict, ConsoleError, Forbidden, NotFound, ShareRefused
 
@@ -28,6 +30,8 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     Http404: 404,
     ValidationError: 400,
     AuthenticationError: 401,
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (image data is streamed, never read whole).
+    RequestDataTooBig: 413,
     # Who may act: no or bad credentials (401), not allowed (403), not there (404).
     "IAM.0002": 401,
     "IAM.0003": 401,
@@ -54,6 +58,7 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     "IMG.1075": 503,
     "APIGW.0101": 404,
     "APIGW.0105": 405,
+    "APIGW.0201": 413,
     "APIGW.0500": 500,
 }
 
@@ -132,9 +137,29 @@ def _validation_message(exc: ValidationError) -> object:
     return format_lazy(_("Invalid request: {problems}."), problems="; ".join(problems))
 
 
+# Where the screening middleware keeps the JSON body it parsed (console/screening.py).
+SCREENED_JSON = "_screened_json"
+
+
+class ScreenedJsonParser(Parser):
+    """Ninja's JSON parser, reusing the body the screening middleware parsed and checked."""
+
+    def parse_body(self, request: HttpRequest):
+        """The screened body if there is one, else the body parsed as Ninja does."""
+        if hasattr(request, SCREENED_JSON):
+            return getattr(request, SCREENED_JSON)
+        return super().parse_body(request)
+
+
 def make_api(*, title: str, version: str, endpoint: Endpoint, **kw) -> NinjaAPI:
     """A NinjaAPI whose every refusal is a JSON error body, never HTML and never a 500."""
-    api = NinjaAPI(title=title, version=version, urls_namespace=f"{endpoint.name}_api", **kw)
+    api = NinjaAPI(
+        title=title,
+        version=version,
+        urls_namespace=f"{endpoint.name}_api",
+        parser=ScreenedJsonParser(),
+        **kw,
+    )
     default_code = endpoint.default_code
 
     @api.exception_handler(ConsoleError)
@@ -161,6 +186,10 @@ def make_api(*, title: str, version: str, endpoint: Endpoint, **kw) -> NinjaAPI:
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(http_status(exc), default_code, str(exc) or MESSAGES["IAM.0011"])
 
+    @api.exception_handler(RequestDataTooBig)
+    def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return error_response(http_status(exc), "APIGW.0201", MESSAGES["APIGW.0201"])
+
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API request failed: %s %s", request.method, request.path)
@@ -170,7 +199,7 @@ def make_api(*, title: str, version: str, endpoint: Endpoint, **kw) -> NinjaAPI:
 
 
 # Django's own refusals under an API prefix (no route, wrong method, bad request).
-GATEWAY_ERRORS = {404: "APIGW.0101", 405: "APIGW.0105"}
+GATEWAY_ERRORS = {404: "APIGW.0101", 405: "APIGW.0105", 413: "APIGW.0201"}
 
 
 class ApiJsonErrorsMiddleware:

@@ -141,6 +141,7 @@ MESSAGES.update(
         ),
         "APIGW.0101": _("The API does not exist."),
         "APIGW.0105": _("The method is not allowed for this API."),
+        "APIGW.0201": _("The request body is too large."),
         "APIGW.0500": _("The request could not be processed."),
     }
 )

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "console.api.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
     "console.iam.middleware.IamRootMiddleware",
+    # Before the session: NUL bytes and lone surrogates are refused before any query.
+    "console.screening.RequestScreeningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from console.decorators import project_required
 from console.forms import LoginForm, PreferencesForm, RegionSwitchForm
 from console.middleware import REGION_SESSION_KEY
 from console.models import Tenant, User
+from console.screening import too_large_page
 from console.security import demo_password_works
 from console.services import preferences_set
 
@@ -150,6 +152,8 @@ def credentials(request: HttpRequest) -> HttpResponse:
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The console's 400 page: a malformed request was refused before anything changed."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large_page(request)
     reason = str(exception) if exception and str(exception) else ""
     if reason:
         nothing_changed = _("Nothing was changed.")
