@@ -12,6 +12,7 @@ from django.utils import timezone
 from console.audit.services import audited
 from console.errors import ConsoleError, ImsError, ShareRefused
 from console.models import Project, User
+from console.services import ensure_can_change
 from ims.models import Image, ImageMember, Job
 from ims.services import (
     image_members_delete,
@@ -29,7 +30,12 @@ DEFAULT_CODE = {
 
 
 def job_submit(*, actor: User, project: Project, job_type: str, request: dict[str, Any]) -> Job:
-    """Record a job (INIT) and queue it; the worker runs it with `job_run`."""
+    """Record a job (INIT) and queue it; the worker runs it with `job_run`.
+
+    A read-only user is refused here, at once, as its single-member calls are: a job that
+    could only fail is never queued.
+    """
+    ensure_can_change(actor)
     job = Job.objects.create(job_type=job_type, project=project, user=actor, request=request)
     result = run_member_job.enqueue(job.job_id)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))

@@ -148,20 +148,6 @@ class TestBatchUpdate:
         assert error_of(recipient_api.call("put", MEMBERS, {**body, **change})) == (400, code)
         assert not Job.objects.exists()
 
-    def test_read_only_user_job_fails_with_img_0026(self, world, readonly_api):
-        member = ImageMemberFactory(
-            image=ImageFactory(owner=world.sharer_de), project=world.recipient_de
-        )
-        body = {
-            "images": [str(member.image_id)],
-            "project_id": world.recipient_de.project_id,
-            "status": "accepted",
-        }
-        doc = job_of(readonly_api, readonly_api.call("put", MEMBERS, body))
-        assert (doc["status"], doc["error_code"]) == ("FAIL", "IMG.0026")
-        member.refresh_from_db()
-        assert member.status == "pending"
-
 
 class TestBatchDelete:
     def test_all_or_nothing_over_several_images(self, world, images, sharer_api):
@@ -239,6 +225,43 @@ class TestJobsAndMembers:
         assert (image["used"], image["quota"], image["min"], image["max"]) == (2, 20, 1, 1000)
         assert (resources["image_shared"]["used"], resources["image_shared"]["quota"]) == (1, 5)
         assert resources["image_member"]["used"] == 1
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_a_read_only_users_batch_call_is_refused_at_once(world, readonly_api, method):
+    # The read-only user's own project's image, shared with the sharer; and a share to it.
+    own = ImageFactory(owner=world.recipient_de)
+    ImageMemberFactory(image=own, project=world.sharer_de)
+    shared = ImageMemberFactory(
+        image=ImageFactory(owner=world.sharer_de), project=world.recipient_de
+    )
+    bodies = {
+        "post": {"images": [str(own.pk)], "projects": [world.sharer_nl.project_id]},
+        "put": {
+            "images": [str(shared.image_id)],
+            "project_id": world.recipient_de.project_id,
+            "status": "accepted",
+        },
+        "delete": {"images": [str(own.pk)], "projects": [world.sharer_de.project_id]},
+    }
+    members = set(ImageMember.objects.values_list("pk", "status"))
+    response = readonly_api.call(method, MEMBERS, bodies[method])
+    assert error_of(response) == (403, "IMG.0026")
+    assert "read-only" in response.json()["error"]["message"]
+    assert not Job.objects.exists()
+    assert set(ImageMember.objects.values_list("pk", "status")) == members
+
+
+def test_a_read_only_users_single_member_call_is_refused_the_same_way(world, readonly_api):
+    shared = ImageMemberFactory(
+        image=ImageFactory(owner=world.sharer_de), project=world.recipient_de
+    )
+    response = readonly_api.call(
+        "put",
+        f"/v2/images/{shared.image_id}/members/{world.recipient_de.project_id}",
+        {"status": "accepted"},
+    )
+    assert error_of(response) == (403, "IMG.0026")
 
 
 def test_a_task_that_died_reads_as_a_failed_job(world, images, settings):
