@@ -38,7 +38,6 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     "IAM.0004": 401,
     "IAM.0005": 401,
     "IAM.0006": 401,
-    "IAM.0007": 401,
     "IAM.0008": 401,
     "IAM.0009": 403,
     "IAM.0010": 403,

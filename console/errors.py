@@ -125,8 +125,8 @@ MESSAGES.update(
         "IAM.0003": _("The token is invalid or has expired."),
         "IAM.0004": _("The user name or password is incorrect."),
         "IAM.0005": _("The user may not be scoped to this project."),
-        "IAM.0006": _("The signature is invalid."),
-        "IAM.0007": _("The access key does not exist or is disabled."),
+        # One message for an unknown, disabled or foreign key and a wrong signature alike.
+        "IAM.0006": _("The access key or the signature is invalid."),
         "IAM.0008": _(
             "The request time (X-Sdk-Date) differs from the server time by more than 15 minutes."
         ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader
 
@@ -13,6 +14,7 @@ from console.errors import IamError
 from console.iam import signature
 from console.iam.models import AccessKey, ApiToken
 from console.iam.services import secret_decrypt, token_find
+from console.ids import HEX32_RE
 from console.models import Project, User
 
 
@@ -26,35 +28,55 @@ class ApiCaller:
     access_key: AccessKey | None = None
 
 
+def _signing_key(ak: str) -> tuple[AccessKey | None, str]:
+    """The enabled key `ak` of an active tenant user and its secret, or (None, a dummy)."""
+    key = None
+    if signature.ACCESS_KEY_RE.fullmatch(ak):
+        key = (
+            AccessKey.objects.select_related("user__tenant")
+            .filter(access_key=ak, status=AccessKey.Status.ACTIVE, user__is_active=True)
+            .exclude(user__tenant=None)
+            .first()
+        )
+    secret = secret_decrypt(key) if key is not None else None
+    if key is None or secret is None:
+        # Still sign below: a refused key costs what a wrong signature costs.
+        return None, "x" * 40
+    return key, secret
+
+
 def _signed_caller(request: HttpRequest, authorization: str) -> ApiCaller:
+    # Everything that does not depend on the key is checked first, and every refusal that
+    # does is the same error: the answers tell nothing about which access keys exist.
     parsed = signature.parse_authorization(authorization)
     if parsed is None:
         raise IamError(
             "IAM.0006", _("Expected SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=….")
         )
     ak, signed_headers, sig = parsed
-    key = (
-        AccessKey.objects.select_related("user__tenant")
-        .filter(access_key=ak, status=AccessKey.Status.ACTIVE)
-        .first()
-    )
-    if key is None or not key.user.is_active or key.user.tenant_id is None:
-        raise IamError("IAM.0007")
+    if missing := signature.unsigned_headers(request.headers, signed_headers):
+        raise IamError(
+            "IAM.0006",
+            format_lazy(_("Sign these headers too: {names}."), names=", ".join(missing)),
+        )
     when = signature.sdk_date(request.headers.get("X-Sdk-Date", ""))
-    if when is None or "x-sdk-date" not in signed_headers:
-        raise IamError("IAM.0006", _("X-Sdk-Date must be signed, as YYYYMMDDTHHMMSSZ."))
+    if when is None:
+        raise IamError("IAM.0006", _("X-Sdk-Date must be a UTC time as YYYYMMDDTHHMMSSZ."))
     if abs(timezone.now() - when) > signature.MAX_SKEW:
         raise IamError("IAM.0008")
-    secret = secret_decrypt(key)
+    body = request.body
+    if body and request.headers.get("X-Sdk-Content-Sha256") == signature.UNSIGNED_PAYLOAD:
+        raise IamError("IAM.0006", _("Sign the request body: UNSIGNED-PAYLOAD is not accepted."))
+    key, secret = _signing_key(ak)
     text = signature.string_to_sign(
         method=request.method or "GET",
         path=request.path,
         query=request.META.get("QUERY_STRING", ""),
         headers=request.headers,
         signed_headers=signed_headers,
-        body=request.body,
+        body=body,
     )
-    if secret is None or not signature.signature_valid(secret, text, sig):
+    if not signature.signature_valid(secret, text, sig) or key is None:
         raise IamError("IAM.0006")
     project = None
     if project_id := request.headers.get("X-Project-Id", ""):
@@ -62,6 +84,8 @@ def _signed_caller(request: HttpRequest, authorization: str) -> ApiCaller:
             Project.objects.select_related("region", "tenant")
             .filter(project_id=project_id, tenant_id=key.user.tenant_id)
             .first()
+            if HEX32_RE.fullmatch(project_id)
+            else None
         )
         if project is None:
             raise IamError("IAM.0009")

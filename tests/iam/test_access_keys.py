@@ -159,7 +159,7 @@ class TestSignature:
         response = signed_get(
             client, new_key.key.access_key, new_key.secret, world.recipient_de.project_id
         )
-        assert error_of(response) == (401, "IAM.0007")
+        assert error_of(response) == (401, "IAM.0006")
 
     @pytest.mark.parametrize("minutes", [16, -16])
     def test_clock_skew_over_15_minutes_is_401(self, client, world, new_key, minutes):

@@ -33,7 +33,7 @@ class Ref:
 
 def token_digest(token: str) -> str:
     """The stored form of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
