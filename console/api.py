@@ -15,7 +15,16 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from console.errors import MESSAGES, Conflict, ConsoleError, Forbidden, NotFound, ShareRefused
+from console.errors import (
+    MESSAGES,
+    Conflict,
+    ConsoleError,
+    Forbidden,
+    LimitExceeded,
+    NotFound,
+    ShareRefused,
+    UnsupportedMediaType,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +36,8 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
+    LimitExceeded: 413,
+    UnsupportedMediaType: 415,
     Http404: 404,
     ValidationError: 400,
     AuthenticationError: 401,

@@ -176,6 +176,14 @@ class Conflict(CodedError):
     """Not allowed in the object's present state (Glance's 409)."""
 
 
+class LimitExceeded(CodedError):
+    """More of something than a limit allows (Glance's 413: properties of an image)."""
+
+
+class UnsupportedMediaType(CodedError):
+    """A body in a media type the operation does not take (Glance's 415)."""
+
+
 @dataclass(frozen=True)
 class ShareProblem:
     """One reason a share submission was refused, and the project ID or image it concerns."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from console.api import no_content
-from console.errors import ImsError, NotFound
+from console.api import error_for, no_content
+from console.errors import ImsError, NotFound, UnsupportedMediaType
 from console.iam.schemas import Error
 from ims.api import docs
 from ims.api.common import ERRORS, visible_image
@@ -32,6 +33,7 @@ from ims.services.glance import (
     image_upload_finish,
     split_tag,
 )
+from ims.services.glance_patch import Change, glance_image_update
 from ims.store import files
 from ims.store.responses import file_response
 
@@ -92,6 +94,119 @@ def image_create(request: HttpRequest, body: ImageCreate):
     response = JsonResponse(docs.image_doc(image, caller.project), status=201)
     response["Location"] = f"/v2/images/{image.pk}"
     return response
+
+
+# The patch media types Glance takes, with the JSON Schema draft each follows.
+PATCH_TYPES = {
+    "application/openstack-images-v2.0-json-patch": 4,
+    "application/openstack-images-v2.1-json-patch": 10,
+}
+PATCH_OPS = ("add", "remove", "replace")
+# Only a location takes a deeper pointer (and locations are refused as read-only).
+PATH_DEPTH = {"locations": {"add": 2, "remove": 2, "replace": 1}}
+
+
+def _pointer(pointer: object) -> list[str]:
+    """The parts of a JSON pointer, in the limited form Glance accepts (else 400)."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        raise ImsError(
+            "IMG.0001",
+            format_lazy(_('Pointer `{p}` does not start with "/".'), p=str(pointer)[:255]),
+        )
+    if (
+        re.search(r"/\s*?/", pointer[1:])
+        or (len(pointer) > 1 and pointer.endswith("/"))
+        or pointer[1:].strip() == "/"
+        or re.search("~[^01]", pointer)
+        or pointer.endswith("~")
+    ):
+        raise ImsError(
+            "IMG.0001", format_lazy(_("Pointer `{p}` is not valid here."), p=pointer[:255])
+        )
+    return [part.replace("~1", "/").replace("~0", "~").strip() for part in pointer[1:].split("/")]
+
+
+def _change(raw: object, draft: int) -> Change:
+    """One operation of the patch, checked as Glance's deserializer checks it."""
+    if not isinstance(raw, dict):
+        raise ImsError("IMG.0001", _("Operations must be JSON objects."))
+    if draft == 4:
+        ops = [op for op in PATCH_OPS if op in raw]
+        if len(ops) != 1:
+            raise ImsError(
+                "IMG.0001",
+                _(
+                    'Operation objects must contain exactly one member named "add", "remove", '
+                    'or "replace".'
+                ),
+            )
+        op, pointer = ops[0], raw[ops[0]]
+    else:
+        op = raw.get("op")
+        if op not in PATCH_OPS:
+            raise ImsError(
+                "IMG.0001",
+                format_lazy(
+                    _("Invalid operation: `{op}`. It must be one of the following: {ops}."),
+                    op=str(op)[:32],
+                    ops=", ".join(PATCH_OPS),
+                ),
+            )
+        if "path" not in raw:
+            raise ImsError("IMG.0001", _("Unable to find 'path' in JSON Schema change"))
+        pointer = raw["path"]
+    path = _pointer(pointer)
+    if len(path) != PATH_DEPTH.get(path[0], {}).get(op, 1):
+        raise ImsError(
+            "IMG.0001",
+            format_lazy(
+                _("Invalid JSON pointer for this resource: '/{path}'"), path="/".join(path)[:255]
+            ),
+        )
+    if op == "remove":
+        return Change(op, path[0])
+    if "value" not in raw:
+        raise ImsError(
+            "IMG.0001", format_lazy(_('Operation "{op}" requires a member named "value".'), op=op)
+        )
+    return Change(op, path[0], raw["value"])
+
+
+@router.patch("/v2/images/{image_id}", response={200: dict, **ERRORS, 413: Error, 415: Error})
+def image_update(request: HttpRequest, image_id: str):
+    """Change an own image with a JSON patch (application/openstack-images-v2.1-json-patch):
+    add, replace or remove attributes, tags and custom properties, all or nothing."""
+    caller = request.auth
+    draft = PATCH_TYPES.get(request.content_type)
+    if draft is None:
+        allowed = ", ".join(sorted(PATCH_TYPES))
+        response = error_for(
+            UnsupportedMediaType(
+                "IMG.0001",
+                format_lazy(
+                    _("Image PATCH expects Content-Type one of: {allowed}"), allowed=allowed
+                ),
+            ),
+            "IMG.0001",
+        )
+        response["Accept-Patch"] = allowed
+        return response
+    try:
+        raw = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise ImsError("IMG.0001", _("Malformed JSON in request body.")) from None
+    if not isinstance(raw, list):
+        raise ImsError("IMG.0001", _("Request body must be a JSON array of operation objects."))
+    changes = [_change(item, draft) for item in raw]
+    image = visible_image(caller, image_id)
+    image = glance_image_update(
+        actor=caller.user,
+        project=caller.project,
+        image=image,
+        changes=changes,
+        strict_add=draft == 4,
+    )
+    return docs.image_doc(visible_image(caller, str(image.pk)), caller.project)
 
 
 @router.delete("/v2/images/{image_id}", response={204: None, **ERRORS})

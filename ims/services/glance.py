@@ -14,11 +14,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, note
-from console.errors import Conflict, Forbidden, ImsError
+from console.errors import Conflict, Forbidden, ImsError, LimitExceeded
 from console.models import Project, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageTag
-from ims.services.attributes import image_description_refusal, image_name_refusal
+from ims.services.attributes import (
+    image_description_refusal,
+    image_memory_refusal,
+    image_name_refusal,
+)
 from ims.services.quotas import lock_quota
 from ims.services.sharing import image_resource, lock_own_image
 from ims.services.tags import MAX_TAGS_PER_IMAGE, clean_tag
@@ -151,6 +155,16 @@ def clean_property(key: str, value: object) -> str:
     return value
 
 
+def property_count_refusal(count: int) -> ImsError | None:
+    """Why an image cannot have `count` custom properties, or None (Glance's 413)."""
+    if count > MAX_PROPERTIES:
+        return LimitExceeded(
+            "IMG.0001",
+            format_lazy(_("An image can have at most {max} properties."), max=MAX_PROPERTIES),
+        )
+    return None
+
+
 def apply_attribute(image: Image, key: str, value: object, project: Project) -> None:
     """Set one of Glance's attributes (or an IMS one) on an unsaved or locked image."""
     if key == "name":
@@ -170,8 +184,10 @@ def apply_attribute(image: Image, key: str, value: object, project: Project) -> 
         setattr(image, key, _boolean(key, value))
     elif key == "container_format":
         image.container_format = _choice(key, value, CONTAINER_FORMATS)
+        _queued_only(image, key)
     elif key == "disk_format":
         image.disk_format = _choice(key, value, DISK_FORMATS)
+        _queued_only(image, key)
         if image.status == Image.Status.QUEUED:
             iso = image.disk_format == Image.DiskFormat.ISO
             image.image_type = Image.ImageType.ISO if iso else Image.ImageType.SYSTEM
@@ -193,6 +209,15 @@ def apply_attribute(image: Image, key: str, value: object, project: Project) -> 
             image.os_type = os_type_of(value)
 
 
+def _queued_only(image: Image, key: str) -> None:
+    # Glance's domain rule: the formats describe data not yet uploaded.
+    if image.status != Image.Status.QUEUED:
+        raise Forbidden(
+            "IMG.0001",
+            format_lazy(_("Attribute {key} can be only replaced for a queued image."), key=key),
+        )
+
+
 def os_type_of(os_version: str) -> str:
     """The OS type an OS version names (IMS's `__os_type`)."""
     if _WINDOWS_RE.search(os_version):
@@ -200,7 +225,8 @@ def os_type_of(os_version: str) -> str:
     return Image.OsType.OTHER if not os_version else Image.OsType.LINUX
 
 
-def _set_tags(image: Image, tags: dict[str, str]) -> None:
+def set_image_tags(image: Image, tags: dict[str, str]) -> None:
+    """Make `tags` the locked image's tags, in two statements whatever their number."""
     ImageTag.objects.filter(image=image).exclude(key__in=list(tags)).delete()
     ImageTag.objects.bulk_create(
         [ImageTag(image=image, key=k, value=v) for k, v in tags.items()],
@@ -242,12 +268,13 @@ def glance_image_create(
         except ValueError:
             raise _bad(_("id must be a UUID.")) from None
     tags = clean_tags(attributes.get("tags", []))
-    if len(properties) > MAX_PROPERTIES:
-        raise Conflict(
-            "IMG.0001",
-            format_lazy(_("An image can have at most {max} properties."), max=MAX_PROPERTIES),
-        )
+    if refused := property_count_refusal(len(properties)):
+        raise refused
     image.properties = {key: clean_property(key, value) for key, value in properties.items()}
+    if "min_ram" in attributes and (
+        refused := image_memory_refusal(image, image.min_ram, image.max_ram)
+    ):
+        raise refused
     quota = lock_quota(project)
     quota.ensure_private_images(adding=1)
     if Image.objects.filter(pk=image.pk).exists():
@@ -255,7 +282,7 @@ def glance_image_create(
             "IMG.0001", format_lazy(_("Image with ID {id} already exists."), id=image.pk)
         )
     image.save(force_insert=True)
-    _set_tags(image, tags)
+    set_image_tags(image, tags)
     note(resource_id=str(image.pk), resource_name=image.name, detail={"via": "glance"})
     return image
 

@@ -138,8 +138,72 @@ def test_openstack_cli(live_server, world, tmp_path):
     saved = tmp_path / "saved.qcow2"
     run("image", "save", "--file", str(saved), created["id"])
     assert saved.read_bytes() == DATA
+    run(
+        "image",
+        "set",
+        "--name",
+        "demo-2",
+        "--property",
+        "hw_disk_bus=virtio",
+        "--tag",
+        "env.prod",
+        "--tag",
+        "web",
+        "--protected",
+        "--min-ram",
+        "1024",
+        created["id"],
+    )
+    row = Image.objects.get(pk=row.pk)
+    assert (row.name, row.protected, row.min_ram) == ("demo-2", True, 1024)
+    assert row.properties["hw_disk_bus"] == "virtio"
+    assert sorted(json.loads(run("image", "show", "demo-2", "-f", "json"))["tags"]) == [
+        "env.prod",
+        "web",
+    ]
+    run("image", "unset", "--property", "hw_disk_bus", "--tag", "web", created["id"])
+    run("image", "set", "--unprotected", created["id"])
+    row = Image.objects.get(pk=row.pk)
+    assert "hw_disk_bus" not in row.properties and not row.protected
+    assert list(row.tags.values_list("key", flat=True)) == ["env"]
     run("image", "set", "--deactivate", created["id"])
     assert Image.objects.get(pk=row.pk).status == "deactivated"
     run("image", "set", "--activate", created["id"])
     run("image", "delete", created["id"])
     assert not Image.objects.exists()
+
+
+def test_updates_with_openstacksdk_and_glanceclient(live_server, world):
+    from glanceclient import Client as Glance
+    from openstack import exceptions
+
+    conn = connect(live_server, world.sharer_user)
+    image = conn.image.create_image("sdk-update", disk_format="qcow2", allow_duplicates=True)
+    conn.image.update_image(
+        image, name="sdk-renamed", min_ram=2048, protected=True, hw_disk_bus="virtio"
+    )
+    row = Image.objects.get(pk=image.id)
+    assert (row.name, row.min_ram, row.protected) == ("sdk-renamed", 2048, True)
+    assert row.properties["hw_disk_bus"] == "virtio"
+    with pytest.raises(exceptions.BadRequestException):
+        conn.image.update_image(image, min_ram=512)
+    glance = Glance("2", session=keystone(live_server, world.sharer_user), region_name="eu-de")
+    updated = glance.images.update(
+        image.id,
+        name="gc-renamed",
+        protected=False,
+        hw_rng_model="random",
+        remove_props=["hw_disk_bus"],
+    )
+    assert (updated.name, updated.protected, updated.hw_rng_model) == (
+        "gc-renamed",
+        False,
+        "random",
+    )
+    row = Image.objects.get(pk=image.id)
+    assert (row.name, row.protected, row.properties["hw_rng_model"]) == (
+        "gc-renamed",
+        False,
+        "random",
+    )
+    assert "hw_disk_bus" not in row.properties

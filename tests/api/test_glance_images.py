@@ -25,7 +25,7 @@ class TestCreate:
             disk_format="qcow2",
             container_format="bare",
             min_disk=10,
-            min_ram=512,
+            min_ram=1024,
             protected=True,
             visibility="shared",
             tags=["web", "env.prod"],
@@ -37,7 +37,7 @@ class TestCreate:
         assert response["Location"] == f"/v2/images/{body['id']}"
         assert body["status"] == "queued" and body["size"] is None and body["checksum"] is None
         assert body["owner"] == world.sharer_de.project_id and body["visibility"] == "shared"
-        assert (body["min_disk"], body["min_ram"], body["protected"]) == (10, 512, True)
+        assert (body["min_disk"], body["min_ram"], body["protected"]) == (10, 1024, True)
         assert (body["disk_format"], body["container_format"]) == ("qcow2", "bare")
         assert sorted(body["tags"]) == ["env.prod", "web"] and body["hw_disk_bus"] == "virtio"
         assert body["__os_version"] == "Ubuntu 22.04 server 64bit" and body["__os_type"] == "Linux"
