@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    # For its static Swagger UI: the API docs then load from this server, under the CSP,
+    # with no inline script and no internet.
+    "ninja",
     # One app per service, in dependency order: each may use those above it, never below.
     "console",
     "console.audit",
