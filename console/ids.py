@@ -8,7 +8,8 @@ import uuid
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-HEX32_RE = re.compile(r"^[0-9a-f]{32}$")
+HEX32_LENGTH = 32
+HEX32_RE = re.compile(rf"^[0-9a-f]{{{HEX32_LENGTH}}}$")
 hex32_validator = RegexValidator(HEX32_RE, _("Enter 32 lowercase hexadecimal characters."))
 
 

@@ -16,6 +16,8 @@ from console.models import Project
 from ims import services
 from ims.models import Image, ImageMember
 from ims.services import MAX_PROJECT_IDS_PER_SHARE, normalize_project_ids
+from ims.services.attributes import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
+from ims.services.tags import TAG_KEY_MAX, TAG_VALUE_MAX
 
 # Commas separate the IDs; spaces, tabs and line breaks around them are tolerated.
 PROJECT_ID_SEPARATORS = re.compile(r"[\s,]+")
@@ -31,8 +33,10 @@ def parse_project_ids(text: str) -> list[str]:
 class TagSearchFields(forms.Form):
     """Search by Tag: a tag key, and optionally its value (blank: any value)."""
 
-    tag_key = forms.CharField(required=False, max_length=36, label=gettext_lazy("Tag key"))
-    tag_value = forms.CharField(required=False, max_length=43, label=gettext_lazy("Tag value"))
+    tag_key = forms.CharField(required=False, max_length=TAG_KEY_MAX, label=gettext_lazy("Tag key"))
+    tag_value = forms.CharField(
+        required=False, max_length=TAG_VALUE_MAX, label=gettext_lazy("Tag value")
+    )
 
     def tag_filter(self, prefix: str = "") -> dict[str, str]:
         """Lookups for the images' tags (one join: a key has one value per image)."""
@@ -49,14 +53,24 @@ class TagSearchFields(forms.Form):
 class ImageTagForm(forms.Form):
     """Add Tag: a key and an optional value (the service checks the documented rules)."""
 
-    key = forms.CharField(max_length=64, label=gettext_lazy("Tag key"))
-    value = forms.CharField(required=False, max_length=64, label=gettext_lazy("Tag value"))
+    # The browser stops at the documented lengths; a longer value posted anyway gets the
+    # service's refusal (with its IMG code), not the form's generic one.
+    key = forms.CharField(
+        label=gettext_lazy("Tag key"), widget=forms.TextInput(attrs={"maxlength": TAG_KEY_MAX})
+    )
+    value = forms.CharField(
+        required=False,
+        label=gettext_lazy("Tag value"),
+        widget=forms.TextInput(attrs={"maxlength": TAG_VALUE_MAX}),
+    )
 
 
 class PrivateImageFilterForm(TagSearchFields):
     """Search, image type filter, Search by Tag and paging of the Private Images tab."""
 
-    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
+    q = forms.CharField(
+        required=False, max_length=MAX_NAME_LENGTH, label=gettext_lazy("Image name")
+    )
     type = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Image type"),
@@ -68,7 +82,9 @@ class PrivateImageFilterForm(TagSearchFields):
 class PublicImageFilterForm(forms.Form):
     """Search and paging of the Public Images tab."""
 
-    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
+    q = forms.CharField(
+        required=False, max_length=MAX_NAME_LENGTH, label=gettext_lazy("Image name")
+    )
     page = forms.CharField(required=False, max_length=12)
 
 
@@ -151,7 +167,9 @@ class SharedListFilterForm(TagSearchFields):
 
     VIEWS = [("accepted", gettext_lazy("Accepted")), ("rejected", gettext_lazy("Rejected Images"))]
 
-    q = forms.CharField(required=False, max_length=128, label=gettext_lazy("Image name"))
+    q = forms.CharField(
+        required=False, max_length=MAX_NAME_LENGTH, label=gettext_lazy("Image name")
+    )
     type = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Image type"),
@@ -186,17 +204,17 @@ class MemberSelectionForm(forms.Form):
 class ImageReplicateForm(forms.Form):
     """Replicate Image: the copy's name, description and, for encrypted images, own key."""
 
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=128)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=MAX_NAME_LENGTH)
     description = forms.CharField(
         label=gettext_lazy("Description"),
         required=False,
-        max_length=1024,
+        max_length=MAX_DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     kms_key = ScopedObjectField(lookup="key_id", required=False, label=gettext_lazy("KMS key"))
 
     def __init__(self, *args: Any, project: Project, image: Image, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"name": f"copy_{image.name}"[:128]})
+        kwargs.setdefault("initial", {"name": f"copy_{image.name}"[:MAX_NAME_LENGTH]})
         super().__init__(*args, **kwargs)
         self.fields["kms_key"].queryset = Key.objects.for_project(project)
         if image.encrypted:
@@ -216,12 +234,17 @@ class ImageModifyForm(forms.Form):
     The rules are the service's refusal functions; the form only asks them.
     """
 
-    name = forms.CharField(label=gettext_lazy("Name"), required=False, strip=False)
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": MAX_NAME_LENGTH}),
+    )
     description = forms.CharField(
         label=gettext_lazy("Description"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_DESCRIPTION_LENGTH}),
     )
     min_ram = forms.TypedChoiceField(
         label=gettext_lazy("Minimum Memory"),

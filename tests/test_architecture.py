@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,33 @@ def test_no_app_knows_the_codes_or_paths_of_an_app_to_its_right():
             if "/api/ims" in text or (label == "iam" and text.startswith("IMG.")):
                 wrong.append(f"{path.relative_to(ROOT)}: {text[:40]!r}")
     assert not wrong, wrong
+
+
+# A limit written into a template is a rule retyped (DESIGN §13): inputs take theirs from the
+# form's fields, and rows ask the services' refusal functions instead of comparing numbers.
+RETYPED_LIMIT = re.compile(r"\b(?:min|max|minlength|maxlength|step)=\"-?\d+\"")
+# 0 and 1 are counting (one page, one item), not limits.
+NUMBER_COMPARED = re.compile(r"\{%-?\s*(?:el)?if\b[^%]*?(?:[<>]=?|==|!=)\s*-?(?![01]\b)\d+")
+
+
+def test_templates_retype_no_limit_and_compare_no_number():
+    offenders = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for pattern in (RETYPED_LIMIT, NUMBER_COMPARED):
+                offenders += [
+                    f"{path.relative_to(ROOT)}:{number}: {m[0]}" for m in pattern.finditer(line)
+                ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_template_check_finds_what_it_looks_for():
+    assert RETYPED_LIMIT.search('<input maxlength="128">')
+    assert RETYPED_LIMIT.search('<input type="number" max="1024">')
+    assert not RETYPED_LIMIT.search(
+        '<input maxlength="{{ form.name.field.widget.attrs.maxlength }}">'
+    )
+    assert NUMBER_COMPARED.search("{% elif image.size_gb >= 128 %}")
+    assert NUMBER_COMPARED.search("{% if percent>80 %}")
+    assert not NUMBER_COMPARED.search("{% if vault.usage_high %}")
+    assert not NUMBER_COMPARED.search("{% if page.number > 1 %}")

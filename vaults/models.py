@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from console.models import DiskRole, Project
 
 
+# From this share of its capacity on, a vault's usage bar warns that it is nearly full.
+USAGE_HIGH_PERCENT = 80
+
 class VaultQuerySet(models.QuerySet):
     """Vault lookups."""
 
@@ -92,6 +95,11 @@ class Vault(models.Model):
     def usage_percent(self) -> int:
         """Used capacity as a whole percentage of the capacity."""
         return min(100, round(100 * self.used() / self.capacity_gb)) if self.capacity_gb else 0
+
+    @property
+    def usage_high(self) -> bool:
+        """Whether the usage bar warns: the vault is nearly full."""
+        return self.usage_percent() >= USAGE_HIGH_PERCENT
 
 
 class Backup(models.Model):

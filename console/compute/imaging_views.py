@@ -30,7 +30,12 @@ from console.htmx import HtmxHttpRequest, error_summary, finish, refuse
 from console.models import DiskRole, Project
 from ims.models import Image
 from ims.services import private_images_left
-from ims.services.attributes import image_description_refusal, image_name_refusal
+from ims.services.attributes import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    image_description_refusal,
+    image_name_refusal,
+)
 from ims.services.creation import DiskSpec, data_disk_refusal, disks_refusal
 from vaults.models import Vault
 
@@ -48,8 +53,15 @@ class ImageCreateForm(forms.Form):
     server = ScopedObjectField(required=False, lookup="server_id")
     disk = ScopedObjectField(required=False, lookup="disk_id")
     vault = ScopedObjectField(required=False, lookup="vault_id")
-    name = forms.CharField(required=False, strip=False)
-    description = forms.CharField(required=False, strip=False, widget=forms.Textarea)
+    # The browser stops at the documented lengths; the rules themselves are the service's.
+    name = forms.CharField(
+        required=False, strip=False, widget=forms.TextInput(attrs={"maxlength": MAX_NAME_LENGTH})
+    )
+    description = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"maxlength": MAX_DESCRIPTION_LENGTH}),
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,57 +3,41 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import RegexValidator
-from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console.ids import HEX32_RE
+from console.ids import HEX32_LENGTH
 from console.kms.models import Key, KeyGrant
-from console.kms.services import KEY_ALIAS_RE, KEY_ALIAS_RULE
+from console.kms.services import (
+    KEY_ALIAS_MAX,
+    KEY_DESCRIPTION_MAX,
+    grantee_account_refusal,
+    key_alias_refusal,
+)
 
 
 class KeyCreateForm(forms.Form):
-    """Create a custom KMS key."""
+    """Create a custom KMS key; the rules are the service's."""
 
-    alias = forms.CharField(
-        label=gettext_lazy("Alias"),
-        max_length=255,
-        validators=[
-            RegexValidator(
-                KEY_ALIAS_RE,
-                format_lazy(gettext_lazy("Enter a valid alias: {rule}."), rule=KEY_ALIAS_RULE),
-            )
-        ],
-    )
+    alias = forms.CharField(label=gettext_lazy("Alias"), max_length=KEY_ALIAS_MAX)
     description = forms.CharField(
         label=gettext_lazy("Description"),
         required=False,
-        max_length=255,
+        max_length=KEY_DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_alias(self) -> str:
-        """Aliases ending in /default are reserved for default keys."""
+        """The service's rule for an alias (its characters; /default is reserved)."""
         alias = self.cleaned_data["alias"]
-        if alias.lower().endswith("/default"):
-            raise forms.ValidationError(_("An alias cannot end with /default: it is reserved."))
+        if refusal := key_alias_refusal(alias):
+            raise forms.ValidationError(str(refusal))
         return alias
 
 
 class KeyGrantCreateForm(forms.Form):
     """Create Grant: a tenant's account ID and the operations it may perform."""
 
-    grantee_account_id = forms.CharField(
-        label=gettext_lazy("Account ID"),
-        max_length=32,
-        validators=[
-            RegexValidator(
-                HEX32_RE.pattern.replace("a-f", "a-fA-F"),
-                gettext_lazy("Enter the tenant's account ID: 32 hexadecimal characters."),
-            )
-        ],
-    )
+    grantee_account_id = forms.CharField(label=gettext_lazy("Account ID"), max_length=HEX32_LENGTH)
     operations = forms.MultipleChoiceField(
         label=gettext_lazy("Granted operations"),
         choices=KeyGrant.Operation.choices,
@@ -64,12 +48,16 @@ class KeyGrantCreateForm(forms.Form):
     def clean_operations(self) -> list[str]:
         """Decrypt Data Key and Describe Key are what a shared encrypted image needs."""
         operations = self.cleaned_data["operations"]
-        if missing := KeyGrant.REQUIRED_FOR_SHARING - set(operations):
-            labels = _(" and ").join(str(KeyGrant.Operation(op).label) for op in sorted(missing))
-            raise forms.ValidationError(
-                _("%(operations)s must be granted.") % {"operations": labels}
-            )
+        if problem := KeyGrant.operations_problem(set(operations)):
+            raise forms.ValidationError(problem)
         return operations
+
+    def clean_grantee_account_id(self) -> str:
+        """The service's rule for an account ID."""
+        account_id = self.cleaned_data["grantee_account_id"]
+        if refusal := grantee_account_refusal(account_id):
+            raise forms.ValidationError(str(refusal))
+        return account_id
 
 
 class KeyStateForm(forms.Form):

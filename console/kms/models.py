@@ -86,6 +86,14 @@ class KeyGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.key} → {self.grantee}"
 
+    @classmethod
+    def operations_problem(cls, operations: set[str]) -> str | None:
+        """Why a grant of `operations` would not let the grantee use a shared encrypted image."""
+        if missing := cls.REQUIRED_FOR_SHARING - set(operations):
+            labels = _(" and ").join(str(cls.Operation(op).label) for op in sorted(missing))
+            return _("%(operations)s must be granted.") % {"operations": labels}
+        return None
+
     def clean(self) -> None:
         """A grant must allow what a shared encrypted image needs, and only known operations."""
         operations = set(self.operations or [])
@@ -96,10 +104,7 @@ class KeyGrant(models.Model):
                     % {"operations": ", ".join(sorted(unknown))}
                 }
             )
-        if missing := self.REQUIRED_FOR_SHARING - operations:
-            labels = ", ".join(str(self.Operation(op).label) for op in sorted(missing))
-            raise ValidationError(
-                {"operations": _("%(operations)s must be granted.") % {"operations": labels}}
-            )
+        if problem := self.operations_problem(operations):
+            raise ValidationError({"operations": problem})
         if self.key_id and self.key.is_default:
             raise ValidationError({"key": _("A default key cannot be granted to another tenant.")})

@@ -22,7 +22,45 @@ KEY_ALIAS_RULE = _(
 )
 
 
-KEY_ALIAS_RE = re.compile(r"\A[A-Za-z0-9_/-]{1,255}\Z")
+KEY_ALIAS_MAX = 255
+KEY_DESCRIPTION_MAX = 255
+KEY_ALIAS_RE = re.compile(rf"\A[A-Za-z0-9_/-]{{1,{KEY_ALIAS_MAX}}}\Z")
+
+
+def key_alias_refusal(alias: str) -> InputRefused | None:
+    """Why `alias` cannot name a new custom key (its form; uniqueness is checked locked)."""
+    if not KEY_ALIAS_RE.match(alias or ""):
+        return InputRefused(
+            format_lazy(_("Enter a valid alias: {rule}."), rule=KEY_ALIAS_RULE), field="alias"
+        )
+    if alias.lower().endswith("/default"):
+        return InputRefused(_("An alias cannot end with /default: it is reserved."), field="alias")
+    return None
+
+
+def key_description_refusal(description: str) -> InputRefused | None:
+    """Why `description` cannot describe a key."""
+    if len(description or "") > KEY_DESCRIPTION_MAX:
+        return InputRefused(
+            format_lazy(
+                _("The description may have at most {max} characters."), max=KEY_DESCRIPTION_MAX
+            ),
+            field="description",
+        )
+    return None
+
+
+def grantee_account_refusal(account_id: str) -> InputRefused | None:
+    """Why `account_id` is not the form of a tenant's account ID."""
+    if not HEX32_RE.match((account_id or "").strip().lower()):
+        return InputRefused(
+            _(
+                "Enter the tenant's account ID: 32 hexadecimal characters, as shown on the "
+                "recipient's My Credentials page."
+            ),
+            field="grantee_account_id",
+        )
+    return None
 
 
 def _lock_key(project: Project, key: Key) -> Key:
@@ -42,16 +80,8 @@ def _lock_key(project: Project, key: Key) -> Key:
 def key_create(*, actor: User, project: Project, alias: str, description: str = "") -> Key:
     """Create a custom key; its alias is unique in the project."""
     ensure_can_change(actor)
-    if not KEY_ALIAS_RE.match(alias or ""):
-        raise InputRefused(
-            format_lazy(_("Enter a valid alias: {rule}."), rule=KEY_ALIAS_RULE), field="alias"
-        )
-    if alias.lower().endswith("/default"):
-        raise InputRefused(_("An alias cannot end with /default: it is reserved."), field="alias")
-    if len(description) > 255:
-        raise InputRefused(
-            _("The description may have at most 255 characters."), field="description"
-        )
+    if refusal := key_alias_refusal(alias) or key_description_refusal(description):
+        raise refusal
     # Locking the project serializes key creation in it, so the alias check holds at commit.
     Project.objects.select_for_update().get(pk=project.pk)
     if Key.objects.for_project(project).filter(alias=alias).exists():
@@ -92,15 +122,9 @@ def key_grant_create(
                 _("{alias} is scheduled for deletion: cancel the deletion first."), alias=key.alias
             )
         )
-    account_id = (grantee_account_id or "").strip().lower()
-    if not HEX32_RE.match(account_id):
-        raise InputRefused(
-            _(
-                "Enter the tenant's account ID: 32 hexadecimal characters, as shown on the "
-                "recipient's My Credentials page."
-            ),
-            field="grantee_account_id",
-        )
+    if refusal := grantee_account_refusal(grantee_account_id):
+        raise refusal
+    account_id = grantee_account_id.strip().lower()
     grantee = Tenant.objects.filter(account_id=account_id).first()
     if grantee is None:
         raise InputRefused(

@@ -82,7 +82,7 @@ def private_images(request: HtmxHttpRequest) -> HttpResponse:
     images = (
         Image.objects.owned_by(request.project)
         .filter(**form.tag_filter())
-        .select_related("kms_key")
+        .select_related("kms_key", "owner")
         .prefetch_related("tags")
         .order_by("-created", "name", "pk")
     )

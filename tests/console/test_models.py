@@ -195,8 +195,8 @@ def test_grant_with_the_sharing_operations_is_valid():
     [
         (["describe-key"], "Decrypt Data Key"),
         (["decrypt-datakey"], "Describe Key"),
-        (["create-datakey", "encrypt-datakey"], "Decrypt Data Key, Describe Key"),
-        ([], "Decrypt Data Key, Describe Key"),
+        (["create-datakey", "encrypt-datakey"], "Decrypt Data Key and Describe Key"),
+        ([], "Decrypt Data Key and Describe Key"),
     ],
 )
 def test_grant_requires_decrypt_data_key_and_describe_key(operations, missing):
