@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from console.models import DiskRole, Project
 
-
 # From this share of its capacity on, a vault's usage bar warns that it is nearly full.
 USAGE_HIGH_PERCENT = 80
+
 
 class VaultQuerySet(models.QuerySet):
     """Vault lookups."""
