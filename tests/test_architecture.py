@@ -156,3 +156,49 @@ def test_the_template_check_finds_what_it_looks_for():
     assert NUMBER_COMPARED.search("{% if percent>80 %}")
     assert not NUMBER_COMPARED.search("{% if vault.usage_high %}")
     assert not NUMBER_COMPARED.search("{% if page.number > 1 %}")
+
+
+# Templates live under templates/<app>/; a template reaches another app through includes,
+# extends and {% url %} names, and may reach only the apps to its left, like the code. A
+# `{% url … as name %}` is a soft link (empty when that app's route is absent, and the
+# template shows nothing then): the way a page offers a follow-up of an app to its right.
+TEMPLATE_REFERENCE = re.compile(
+    r"\{%\s*(?:include|extends)\s+['\"](?P<dir>[a-z_]+)/"
+    r"|\{%\s*url\s+['\"](?P<ns>[a-z_]+):(?![^%]*\sas\s)"
+)
+# The navigation in the page shell links every service: it stands outside the graph, like
+# console/urls.py does for the code.
+SHELL_TEMPLATES = {"templates/console/base.html"}
+
+
+def template_references() -> list[tuple[str, int, str, str]]:
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        relative = path.relative_to(ROOT)
+        owner = relative.parts[1] if len(relative.parts) > 2 else "console"
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for match in TEMPLATE_REFERENCE.finditer(line):
+                target = match["dir"] or match["ns"]
+                found.append((str(relative), number, owner, target))
+    return found
+
+
+def test_template_references_point_left():
+    offenders = [
+        f"{where}:{number}: {owner} → {target}"
+        for where, number, owner, target in template_references()
+        if where not in SHELL_TEMPLATES
+        and owner in ORDER
+        and target in ORDER
+        and ORDER.index(target) > ORDER.index(owner)
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_template_graph_sees_includes_and_url_names():
+    references = {(owner, target) for _, _, owner, target in template_references()}
+    assert ("ims", "console") in references  # extends "console/base.html"
+    assert ("compute", "ims") in references  # {% url 'ims:…' %}
+    soft = "{% url 'compute:server_create' as server_create_url %}"
+    assert TEMPLATE_REFERENCE.search("{% url 'compute:server_create' %}")
+    assert not TEMPLATE_REFERENCE.search(soft)
