@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "django_tasks_db",
     "axes",
     # For its static Swagger UI: the API docs then load from this server, under the CSP,
     # with no inline script and no internet.
@@ -57,6 +56,9 @@ INSTALLED_APPS = [
     "ims",
     "console.compute",
     "console.demo",
+    # After ims, whose db_worker (which first recovers the jobs a dead worker left) replaces
+    # this app's own.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +282,9 @@ LOGGING = {
 # How long replicating an image takes in this stand-in, in seconds (the real copy takes
 # minutes); the replica is "Creating" meanwhile.
 IMS_REPLICATION_SECONDS = env.float("IMS_REPLICATION_SECONDS", default=5.0)
+# Extra time a batch member job takes after its change, before it commits (0: none). The
+# tests of a worker killed mid-job set it; the real batches take no longer than their work.
+IMS_MEMBER_JOB_SECONDS = env.float("IMS_MEMBER_JOB_SECONDS", default=0.0)
 
 # Rows per page of every console list (the real console's default).
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)

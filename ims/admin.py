@@ -1,5 +1,7 @@
 """Django admin for images, shares and the API's batch member jobs."""
 
+from importlib import import_module
+
 from django.contrib import admin
 from django_tasks_db.models import DBTaskResult
 
@@ -111,7 +113,9 @@ class MemberBackupAdmin(admin.ModelAdmin):
     list_select_related = ["backup", "member__image", "member__project", "source"]
 
 
-# The jobs below are the operator's view of the queue (each names its task's ID).
+# The jobs below are the operator's view of the queue (each names its task's ID). The queue's
+# admin module registers its own first: it comes after ims (see INSTALLED_APPS).
+import_module("django_tasks_db.admin")
 admin.site.unregister(DBTaskResult)
 
 

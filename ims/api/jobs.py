@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.tasks import task
+from django.db.models import Q
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
 from console.audit.services import audited
@@ -21,6 +25,8 @@ from ims.services import (
     shares_reject,
 )
 from vaults.models import Vault
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CODE = {
     Job.JobType.ADD: "IMG.0112",
@@ -130,29 +136,134 @@ def _reason(error: ConsoleError) -> tuple[str, str]:
     return error.code, error.message
 
 
+# A job whose runs keep dying with their worker (it may be what kills it) ends FAIL.
+MAX_ATTEMPTS = 3
+INTERRUPTED = "The job was interrupted {count} times and was not run again. Nothing was changed."
+INTERNAL = "The job failed because of an internal error. Nothing was changed."
+
+
+class WorkerLost(Exception):
+    """The task's worker stopped while running it (recorded on the task by `jobs_recover`)."""
+
+
 def job_run(job_id: str) -> str:
-    """Run a queued job once: RUNNING, then SUCCESS, or FAIL with nothing changed."""
+    """Run a queued job once: RUNNING, then SUCCESS, or FAIL with nothing changed.
+
+    The change and the final status commit in one transaction, with the job's row locked:
+    a worker that dies mid-job leaves the job RUNNING with nothing changed, and the next
+    worker to start queues it again (`jobs_recover`).
+    """
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(job_id=job_id).first()
         if job is None or job.status != Job.Status.INIT:
             return job.status if job else "missing"
         job.status, job.begin_time = Job.Status.RUNNING, timezone.now()
-        job.save(update_fields=["status", "begin_time"])
-    job = Job.objects.select_related("project__region", "project__tenant", "user").get(pk=job.pk)
+        job.attempts += 1
+        job.save(update_fields=["status", "begin_time", "attempts"])
+    attempt = job.attempts
     try:
-        results = RUNNERS[job.job_type](job)
-    except ConsoleError as error:
-        code, reason = _reason(error)
-        job.status = Job.Status.FAIL
-        job.error_code = code or DEFAULT_CODE[job.job_type]
-        job.fail_reason = reason
-        job.entities = {"results": []}
-    else:
-        job.status = Job.Status.SUCCESS
-        job.entities = {"results": results}
-    job.end_time = timezone.now()
-    job.save(update_fields=["status", "error_code", "fail_reason", "entities", "end_time"])
+        return _finish(job.pk, attempt)
+    except Exception:
+        # Not a refusal but a fault (the transaction rolled back): the job says so at once
+        # rather than waiting in RUNNING for a worker restart.
+        logger.exception("Batch member job %s failed", job_id)
+        with transaction.atomic():
+            ended = _end(job.pk, attempt, status=Job.Status.FAIL, reason=INTERNAL)
+        if not ended:
+            raise
+        return Job.Status.FAIL
+
+
+def _end(pk: int, attempt: int, *, status: str, reason: str = "") -> int:
+    """Set a final status on the run `attempt` of a job, unless another run took it over."""
+    job = Job.objects.get(pk=pk)
+    return Job.objects.filter(pk=pk, status=Job.Status.RUNNING, attempts=attempt).update(
+        status=status,
+        error_code=DEFAULT_CODE[job.job_type] if status == Job.Status.FAIL else "",
+        fail_reason=reason,
+        entities={"results": []},
+        end_time=timezone.now(),
+    )
+
+
+def _finish(pk: int, attempt: int) -> str:
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update(of=("self",))
+            .select_related("project__region", "project__tenant", "user")
+            .get(pk=pk)
+        )
+        if job.status != Job.Status.RUNNING or job.attempts != attempt:
+            # `jobs_recover` queued this job again while this run waited for its row.
+            return job.status
+        try:
+            # A refusal rolls back the service's own changes and leaves its failed trace,
+            # which commits with the job's FAIL.
+            results = RUNNERS[job.job_type](job)
+            if settings.IMS_MEMBER_JOB_SECONDS > 0:
+                time.sleep(settings.IMS_MEMBER_JOB_SECONDS)
+        except ConsoleError as error:
+            code, reason = _reason(error)
+            job.status = Job.Status.FAIL
+            job.error_code = code or DEFAULT_CODE[job.job_type]
+            job.fail_reason = reason
+            job.entities = {"results": []}
+        else:
+            job.status = Job.Status.SUCCESS
+            job.entities = {"results": results}
+        job.end_time = timezone.now()
+        job.save(update_fields=["status", "error_code", "fail_reason", "entities", "end_time"])
     return job.status
+
+
+def jobs_recover() -> list[Job]:
+    """Queue again the jobs whose worker died; a worker runs this when it starts.
+
+    A job RUNNING in the database is one whose change has not committed (see `job_run`), so
+    running it again does what it would have done; after `MAX_ATTEMPTS` runs it ends FAIL.
+    A job still INIT whose task a worker had claimed is queued again too. The rows of jobs
+    a live worker is running are locked: this waits for them and then finds them ended.
+    Returns the jobs it queued again or ended.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    claimed = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    claimed_ids = [str(uuid.UUID(str(pk))) for pk in claimed.values_list("pk", flat=True)]
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update()
+            .filter(
+                Q(status=Job.Status.RUNNING) | Q(status=Job.Status.INIT, task_id__in=claimed_ids)
+            )
+            .order_by("pk")
+        )
+        if not jobs:
+            return []
+        # The dead runs' task results say how they ended, instead of RUNNING for ever.
+        claimed.filter(pk__in=[j.task_id for j in jobs if j.task_id in claimed_ids]).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback="The worker running this task stopped.",
+        )
+        for job in jobs:
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.error_code = Job.Status.FAIL, DEFAULT_CODE[job.job_type]
+                job.fail_reason = INTERRUPTED.format(count=job.attempts)
+                job.entities, job.end_time = {"results": []}, timezone.now()
+            else:
+                job.status, job.begin_time = Job.Status.INIT, None
+            logger.warning("Batch member job %s recovered: %s", job.job_id, job.status)
+        Job.objects.bulk_update(
+            jobs, ["status", "error_code", "fail_reason", "entities", "begin_time", "end_time"]
+        )
+        # Queued in the same transaction (the database queue is a table): a worker that
+        # dies here leaves them as they were, for the next one.
+        for job in jobs:
+            if job.status == Job.Status.INIT:
+                result = run_member_job.enqueue(job.job_id)
+                Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    return jobs
 
 
 @task()

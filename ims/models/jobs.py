@@ -32,6 +32,9 @@ class Job(models.Model):
     )
     request = models.JSONField(default=dict, help_text="The validated batch request.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.INIT)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started: a run that a dead worker left is queued again."
+    )
     task_id = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     begin_time = models.DateTimeField(null=True, blank=True)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from console.audit.models import Trace
 from ims.models import ImageMember, Job
@@ -22,6 +17,7 @@ from tests.factories import (
     ProjectFactory,
     VaultFactory,
 )
+from tests.workers import Worker
 from vaults.models import Backup
 
 pytestmark = pytest.mark.django_db
@@ -286,24 +282,7 @@ def test_a_real_worker_runs_the_job(world, images, settings):
     body = {"images": [str(images[0].pk)], "projects": [world.recipient_de.project_id]}
     job_id = sharer.call("post", MEMBERS, body).json()["job_id"]
     assert sharer.get(f"/v1/cloudimages/job/{job_id}").json()["status"] == "INIT"
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}"
-    else:
-        url = f"sqlite:///{db['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.2"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = Worker()
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -312,7 +291,6 @@ def test_a_real_worker_runs_the_job(world, images, settings):
                 break
             time.sleep(0.3)
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode()
+        output = worker.stop()
     assert doc["status"] == "SUCCESS", output
     assert ImageMember.objects.get().project == world.recipient_de
