@@ -93,6 +93,8 @@ class Endpoint:
     default_code: str
     # Where the catalog sends clients (Keystone's is the versioned /v3).
     catalog_path: str = ""
+    # Paths served at the host root too (the Huawei Cloud SDK drops an endpoint's path).
+    host_root: tuple[str, ...] = ()
 
 
 ENDPOINTS: dict[str, Endpoint] = {}
@@ -161,9 +163,33 @@ class ScreenedJsonParser(Parser):
         return super().parse_body(request)
 
 
+class EndpointApi(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document lists the routes served at the host root too."""
+
+    def __init__(self, *args, endpoint: Endpoint, **kw) -> None:
+        self.endpoint = endpoint
+        super().__init__(*args, **kw)
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja's document, plus a twin of each route the host root serves as well."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        prefix = self.endpoint.prefix
+        paths = document["paths"]
+        for path, operations in list(paths.items()):
+            rooted = path.removeprefix(prefix)
+            if rooted == path or not rooted.startswith(self.endpoint.host_root):
+                continue
+            paths[rooted] = {
+                method: {**operation, "operationId": f"{operation['operationId']}_host_root"}
+                for method, operation in operations.items()
+            }
+        return document
+
+
 def make_api(*, title: str, version: str, endpoint: Endpoint, **kw) -> NinjaAPI:
     """A NinjaAPI whose every refusal is a JSON error body, never HTML and never a 500."""
-    api = NinjaAPI(
+    api = EndpointApi(
+        endpoint=endpoint,
         title=title,
         version=version,
         urls_namespace=f"{endpoint.name}_api",

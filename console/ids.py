@@ -4,13 +4,20 @@ import hashlib
 import re
 import secrets
 import uuid
+from typing import Annotated
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from pydantic import Field
 
 HEX32_LENGTH = 32
 HEX32_RE = re.compile(rf"^[0-9a-f]{{{HEX32_LENGTH}}}$")
 hex32_validator = RegexValidator(HEX32_RE, _("Enter 32 lowercase hexadecimal characters."))
+
+# IDs as the API schemas document them, so that clients and fuzzers send meaningful ones. The
+# routes still take any text: an ID of another shape is answered as one that no one has (404).
+UuidText = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+Hex32Text = Annotated[str, Field(json_schema_extra={"pattern": HEX32_RE.pattern})]
 
 
 def new_hex32() -> str:

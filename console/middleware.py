@@ -129,3 +129,30 @@ class GZipMiddleware(DjangoGZipMiddleware):
         if response.get("Accept-Ranges") == "bytes":
             return response
         return super().process_response(request, response)
+
+
+class HeadWithoutBodyMiddleware:
+    """Send a HEAD answer's headers only, as GET would send them (RFC 9110 §9.3.2).
+
+    gunicorn writes whatever body the application returns, and on a kept-alive connection
+    the next response would then start with those bytes: the connection pools of requests
+    and keystoneauth break on it (`HEAD /v3/auth/tokens` is Keystone's token check). First
+    in the chain, so that no other middleware adds to the body after it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Drop the body of the answer to a HEAD request, keeping its length header."""
+        response = self.get_response(request)
+        if request.method != "HEAD":
+            return response
+        if response.streaming:
+            # Its closers (the open file) still run when the server closes the response.
+            response.streaming_content = []
+        else:
+            if not response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response

@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Schema, Status
 
@@ -24,6 +25,7 @@ from console.iam.schemas import (
     Version,
 )
 from console.iam.services import Ref, password_token_issue, token_find, token_revoke
+from console.ids import Hex32Text
 from console.models import Project, Region, Tenant, User
 
 ENDPOINT = endpoint_register(
@@ -33,6 +35,7 @@ ENDPOINT = endpoint_register(
         name="iam",
         default_code="IAM.0001",
         catalog_path="/api/iam/v3",
+        host_root=("/v3/",),
     )
 )
 api = make_api(
@@ -147,6 +150,12 @@ def version(request: HttpRequest):
     }
 
 
+def carry_token(response: HttpResponse, value: str) -> None:
+    """Answer with the token in X-Subject-Token, an answer no cache may keep."""
+    response["X-Subject-Token"] = value
+    add_never_cache_headers(response)
+
+
 def _ref(named: Named | None) -> Ref | None:
     if named is None:
         return None
@@ -172,7 +181,7 @@ def token_create(request: HttpRequest, body: AuthRequest, response: HttpResponse
         project=_ref(scope.project) if scope else None,
         domain_scoped=scope is not None and scope.project is None and scope.domain is not None,
     )
-    response["X-Subject-Token"] = issued.value
+    carry_token(response, issued.value)
     return Status(201, token_doc(request, issued.row, ["password"]))
 
 
@@ -190,7 +199,7 @@ def _subject(request: HttpRequest, caller: ApiCaller) -> ApiToken:
 def token_validate(request: HttpRequest, response: HttpResponse):
     """Validate the token in X-Subject-Token (one of the caller's own)."""
     token = _subject(request, request.auth)
-    response["X-Subject-Token"] = request.headers["X-Subject-Token"]
+    carry_token(response, request.headers["X-Subject-Token"])
     return token_doc(request, token, ["password"])
 
 
@@ -240,7 +249,7 @@ def auth_project_list(request: HttpRequest):
 
 
 @api.get("/v3/projects/{project_id}", response={200: ProjectOne, **ERRORS}, auth=auth)
-def project_detail(request: HttpRequest, project_id: str):
+def project_detail(request: HttpRequest, project_id: Hex32Text):
     """One of the caller's projects; any other project is 403, as Keystone tells a non-admin."""
     project = _own_projects(request.auth).filter(project_id=project_id).first()
     if project is None:
@@ -249,7 +258,7 @@ def project_detail(request: HttpRequest, project_id: str):
 
 
 @api.get("/v3/users/{uid}", response={200: UserOne, **ERRORS}, auth=auth)
-def user_detail(request: HttpRequest, uid: str):
+def user_detail(request: HttpRequest, uid: Hex32Text):
     """The caller's own user; anyone else is 403."""
     user = request.auth.user
     if uid != user_id(user):

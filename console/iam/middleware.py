@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-PREFIX = "/api/iam"
+from console.iam.api import ENDPOINT
 
 
 class IamRootMiddleware:
@@ -19,6 +19,6 @@ class IamRootMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Rewrite the path the URL resolver sees."""
-        if request.path_info.startswith("/v3/"):
-            request.path_info = PREFIX + request.path_info
+        if request.path_info.startswith(ENDPOINT.host_root):
+            request.path_info = ENDPOINT.prefix + request.path_info
         return self.get_response(request)

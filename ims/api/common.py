@@ -16,7 +16,13 @@ from ims.models import Image, ImageMember
 
 # Also served at the host root (/v1, /v2: ims/api/middleware.py) for the Huawei Cloud SDK.
 ENDPOINT = endpoint_register(
-    Endpoint(prefix="/api/ims", service_type="image", name="ims", default_code="IMG.0001")
+    Endpoint(
+        prefix="/api/ims",
+        service_type="image",
+        name="ims",
+        default_code="IMG.0001",
+        host_root=("/v1/", "/v2/"),
+    )
 )
 api = make_api(
     title="Image Management Service (Glance v2 and IMS)",

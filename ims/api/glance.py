@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from console.api import no_content
 from console.errors import ImsError, NotFound
-from console.ids import HEX32_RE
+from console.ids import HEX32_RE, Hex32Text, UuidText
 from ims.api import docs
 from ims.api.common import ERRORS, not_a_member, owned_image, parse_uuid, visible_image
 from ims.api.schemas import ImageList, Member, MemberCreate, MemberList, MemberUpdate
@@ -42,10 +42,10 @@ class ImageFilters(Schema):
     visibility: str | None = Field(None, max_length=16)
     member_status: str | None = Field(None, max_length=16)
     name: str | None = Field(None, max_length=255)
-    owner: str | None = Field(None, max_length=64)
+    owner: Hex32Text | None = Field(None, max_length=64)
     status: str | None = Field(None, max_length=16)
     limit: int = Field(25, ge=1, le=1000)
-    marker: str | None = Field(None, max_length=64)
+    marker: UuidText | None = Field(None, max_length=64)
     sort_key: str = Field("created_at", max_length=32)
     sort_dir: Literal["asc", "desc"] = "desc"
 
@@ -109,7 +109,7 @@ def image_list(request: HttpRequest, filters: Query[ImageFilters]):
 
 
 @router.get("/v2/images/{image_id}", response={200: dict, **ERRORS})
-def image_detail(request: HttpRequest, image_id: str):
+def image_detail(request: HttpRequest, image_id: UuidText):
     """One image; a member may read a shared image whatever its member status."""
     return docs.image_doc(visible_image(request.auth, image_id), request.auth.project)
 
@@ -137,7 +137,7 @@ def _reload(member: ImageMember) -> ImageMember:
 
 
 @router.post("/v2/images/{image_id}/members", response={200: Member, **ERRORS}, by_alias=True)
-def member_create(request: HttpRequest, image_id: str, body: MemberCreate):
+def member_create(request: HttpRequest, image_id: UuidText, body: MemberCreate):
     """Share the image with a project (owner only); the member starts pending."""
     caller = request.auth
     image = owned_image(caller, image_id)
@@ -164,7 +164,7 @@ def member_create(request: HttpRequest, image_id: str, body: MemberCreate):
 
 
 @router.get("/v2/images/{image_id}/members", response={200: MemberList, **ERRORS}, by_alias=True)
-def member_list(request: HttpRequest, image_id: str):
+def member_list(request: HttpRequest, image_id: UuidText):
     """The owner sees every member; a member only its own row."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -182,7 +182,7 @@ def member_list(request: HttpRequest, image_id: str):
     response={200: Member, **ERRORS},
     by_alias=True,
 )
-def member_detail(request: HttpRequest, image_id: str, member_id: str):
+def member_detail(request: HttpRequest, image_id: UuidText, member_id: Hex32Text):
     """One member, for the owner or the member named in the URL."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -222,7 +222,9 @@ def answer_share(caller, member: ImageMember, status: str, vault_id: str | None)
     response={200: Member, **ERRORS},
     by_alias=True,
 )
-def member_update(request: HttpRequest, image_id: str, member_id: str, body: MemberUpdate):
+def member_update(
+    request: HttpRequest, image_id: UuidText, member_id: Hex32Text, body: MemberUpdate
+):
     """Accept or reject (the member named in the URL only; `vault_id` for full-ECS)."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -236,7 +238,7 @@ def member_update(request: HttpRequest, image_id: str, member_id: str, body: Mem
 
 
 @router.delete("/v2/images/{image_id}/members/{member_id}", response={204: None, **ERRORS})
-def member_delete(request: HttpRequest, image_id: str, member_id: str):
+def member_delete(request: HttpRequest, image_id: UuidText, member_id: Hex32Text):
     """Stop sharing the image with a project (owner only)."""
     caller = request.auth
     image = owned_image(caller, image_id)

@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from console.api import error_for, no_content
 from console.errors import ImsError, NotFound, UnsupportedMediaType
 from console.iam.schemas import Error
+from console.ids import UuidText
 from ims.api import docs
 from ims.api.common import ERRORS, visible_image
 from ims.api.glance import router
@@ -46,7 +47,7 @@ class ImageCreate(Schema):
 
     model_config = ConfigDict(extra="allow")
 
-    id: str | None = Field(None, max_length=36, description="A UUID of your choice.")
+    id: UuidText | None = Field(None, max_length=36, description="A UUID of your choice.")
     name: str | None = Field(None, max_length=255)
     visibility: str | None = Field(None, max_length=16, description="private, shared, community")
     protected: bool | None = None
@@ -173,7 +174,7 @@ def _change(raw: object, draft: int) -> Change:
 
 
 @router.patch("/v2/images/{image_id}", response={200: dict, **ERRORS, 413: Error, 415: Error})
-def image_update(request: HttpRequest, image_id: str):
+def image_update(request: HttpRequest, image_id: UuidText):
     """Change an own image with a JSON patch (application/openstack-images-v2.1-json-patch):
     add, replace or remove attributes, tags and custom properties, all or nothing."""
     caller = request.auth
@@ -210,7 +211,7 @@ def image_update(request: HttpRequest, image_id: str):
 
 
 @router.delete("/v2/images/{image_id}", response={204: None, **ERRORS})
-def image_remove(request: HttpRequest, image_id: str):
+def image_remove(request: HttpRequest, image_id: UuidText):
     """Delete an own image and its data (403 when protected, as Glance)."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -219,7 +220,7 @@ def image_remove(request: HttpRequest, image_id: str):
 
 
 @router.post("/v2/images/{image_id}/actions/deactivate", response={204: None, **ERRORS})
-def image_deactivate(request: HttpRequest, image_id: str):
+def image_deactivate(request: HttpRequest, image_id: UuidText):
     """Deactivate an own active image: its data can no longer be downloaded."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -228,7 +229,7 @@ def image_deactivate(request: HttpRequest, image_id: str):
 
 
 @router.post("/v2/images/{image_id}/actions/reactivate", response={204: None, **ERRORS})
-def image_reactivate(request: HttpRequest, image_id: str):
+def image_reactivate(request: HttpRequest, image_id: UuidText):
     """Reactivate an own deactivated image."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -237,7 +238,7 @@ def image_reactivate(request: HttpRequest, image_id: str):
 
 
 @router.put("/v2/images/{image_id}/tags/{tag}", response={204: None, **ERRORS})
-def tag_add(request: HttpRequest, image_id: str, tag: str):
+def tag_add(request: HttpRequest, image_id: UuidText, tag: str):
     """Tag an own image ("key.value", "key=value" or "key"; IMS's key/value tags)."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -247,7 +248,7 @@ def tag_add(request: HttpRequest, image_id: str, tag: str):
 
 
 @router.delete("/v2/images/{image_id}/tags/{tag}", response={204: None, **ERRORS})
-def tag_delete(request: HttpRequest, image_id: str, tag: str):
+def tag_delete(request: HttpRequest, image_id: UuidText, tag: str):
     """Remove a tag of an own image; 404 when it has no such tag."""
     caller = request.auth
     image = visible_image(caller, image_id)
@@ -277,7 +278,7 @@ def body_chunks(request: HttpRequest) -> Iterator[bytes]:
 
 
 @router.put("/v2/images/{image_id}/file", response={204: None, **ERRORS, 413: Error})
-def image_upload(request: HttpRequest, image_id: str):
+def image_upload(request: HttpRequest, image_id: UuidText):
     """Upload an own queued image's data (application/octet-stream), streamed into the
     image store and hashed on the way: queued → saving → active, back to queued on failure."""
     caller = request.auth
@@ -300,7 +301,7 @@ def image_upload(request: HttpRequest, image_id: str):
 
 
 @router.get("/v2/images/{image_id}/file", response={200: None, 204: None, **ERRORS})
-def image_download(request: HttpRequest, image_id: str):
+def image_download(request: HttpRequest, image_id: UuidText):
     """Download an image's data, streamed (a byte range if asked); 204 when it has none."""
     image = visible_image(request.auth, image_id)
     if refused := download_refusal(image, request.auth.project):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-PREFIX = "/api/ims"
+from ims.api.common import ENDPOINT
 
 
 class ImsRootMiddleware:
@@ -17,6 +17,6 @@ class ImsRootMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Rewrite the path the URL resolver sees."""
-        if request.path_info.startswith(("/v1/", "/v2/")):
-            request.path_info = PREFIX + request.path_info
+        if request.path_info.startswith(ENDPOINT.host_root):
+            request.path_info = ENDPOINT.prefix + request.path_info
         return self.get_response(request)

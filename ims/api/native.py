@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from console.errors import ImsError, NotFound
-from console.ids import HEX32_RE
+from console.ids import HEX32_RE, Hex32Text, UuidText
 from ims.api import docs
 from ims.api.common import ERRORS, not_a_member, not_visible, parse_uuid, visible_image
 from ims.api.glance import ImageFilters, image_page
@@ -143,7 +143,7 @@ def _job(request: HttpRequest, job_id: str) -> Job:
 
 
 @router.get("/v1/{project_id}/jobs/{job_id}", response={200: JobDoc, **ERRORS})
-def job_show(request: HttpRequest, project_id: str, job_id: str):
+def job_show(request: HttpRequest, project_id: Hex32Text, job_id: Hex32Text):
     """A job of the caller's project."""
     if project_id != request.auth.project.project_id:
         raise Http404(format_lazy(_("Job {id} does not exist."), id=job_id[:64]))
@@ -151,7 +151,7 @@ def job_show(request: HttpRequest, project_id: str, job_id: str):
 
 
 @router.get("/v1/cloudimages/job/{job_id}", response={200: JobDoc, **ERRORS})
-def job_progress(request: HttpRequest, job_id: str):
+def job_progress(request: HttpRequest, job_id: Hex32Text):
     """A job of the caller's project (the successor of the route above)."""
     return job_doc(_job(request, job_id))
 
@@ -179,7 +179,7 @@ class MemberPaging(Schema):
     by_alias=True,
 )
 def native_member_list(
-    request: HttpRequest, project_id: str, image_id: str, paging: Query[MemberPaging]
+    request: HttpRequest, project_id: Hex32Text, image_id: UuidText, paging: Query[MemberPaging]
 ):
     """The members of an image: every one for the owner, its own row for a member."""
     image = _own_path(request, project_id, image_id)
@@ -210,7 +210,9 @@ def native_member_list(
     response={200: NativeMember, **ERRORS},
     by_alias=True,
 )
-def native_member_detail(request: HttpRequest, project_id: str, image_id: str, member_id: str):
+def native_member_detail(
+    request: HttpRequest, project_id: Hex32Text, image_id: UuidText, member_id: Hex32Text
+):
     """One member, for the owner or the member itself."""
     image = _own_path(request, project_id, image_id)
     caller = request.auth

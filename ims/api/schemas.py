@@ -6,20 +6,22 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from console.ids import Hex32Text, UuidText
+
 Uuid = Field(..., max_length=64)
 
 
 class MemberCreate(Schema):
     """POST /v2/images/{image_id}/members."""
 
-    member: str = Field(..., max_length=256, description="The recipient's project ID.")
+    member: Hex32Text = Field(..., max_length=256, description="The recipient's project ID.")
 
 
 class MemberUpdate(Schema):
     """PUT /v2/images/{image_id}/members/{member_id}; other keys are ignored, as Glance does."""
 
     status: str = Field(..., max_length=32, description="accepted or rejected")
-    vault_id: str | None = Field(
+    vault_id: UuidText | None = Field(
         None, max_length=64, description="The CBR vault for a full-ECS image."
     )
 
@@ -28,8 +30,8 @@ class Member(Schema):
     """An image member."""
 
     created_at: str
-    image_id: str
-    member_id: str
+    image_id: UuidText
+    member_id: Hex32Text
     schema_: str = Field(..., alias="schema")
     status: Literal["pending", "accepted", "rejected"]
     updated_at: str
@@ -68,29 +70,29 @@ class ImageList(Schema):
 class BatchMembers(Schema):
     """POST and DELETE /v1/cloudimages/members."""
 
-    images: list[str] = Field(..., min_length=1, max_length=100)
-    projects: list[str] = Field(..., min_length=1, max_length=100)
+    images: list[UuidText] = Field(..., min_length=1, max_length=100)
+    projects: list[Hex32Text] = Field(..., min_length=1, max_length=100)
 
 
 class BatchUpdate(Schema):
     """PUT /v1/cloudimages/members."""
 
-    images: list[str] = Field(..., min_length=1, max_length=100)
-    project_id: str = Field(..., max_length=64)
+    images: list[UuidText] = Field(..., min_length=1, max_length=100)
+    project_id: Hex32Text = Field(..., max_length=64)
     status: str = Field(..., max_length=32)
-    vault_id: str | None = Field(None, max_length=64)
+    vault_id: UuidText | None = Field(None, max_length=64)
 
 
 class JobId(Schema):
     """A submitted job."""
 
-    job_id: str
+    job_id: Hex32Text
 
 
 class JobDoc(Schema):
     """A job's progress."""
 
-    job_id: str
+    job_id: Hex32Text
     job_type: str
     status: Literal["INIT", "RUNNING", "SUCCESS", "FAIL"]
     begin_time: str | None
