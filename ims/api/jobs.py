@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
-from console.audit.services import audited
 from console.errors import ConsoleError, ImsError, ShareRefused
 from console.models import Project, User
 from console.services import ensure_can_change
@@ -21,6 +20,7 @@ from ims.models import Image, ImageMember, Job
 from ims.services import (
     image_members_delete,
     image_share,
+    images_members_delete,
     shares_accept,
     shares_reject,
 )
@@ -98,20 +98,6 @@ def _update(job: Job) -> list[dict[str, str]]:
     ]
 
 
-@audited(
-    service="IMS",
-    operation="deleteMember",
-    resource_type="image",
-    resource=lambda kw: ("", ", ".join(image.name for image in kw["images"])),
-)
-def members_delete_batch(
-    *, actor: User, project: Project, images: list[Image], project_ids: list[str]
-) -> None:
-    """Stop sharing several images with projects: a refusal on any undoes the others (D7)."""
-    for image in images:
-        image_members_delete(actor=actor, project=project, image=image, project_ids=project_ids)
-
-
 def _delete(job: Job) -> list[dict[str, str]]:
     req, project = job.request, job.project
     images = _images(project, req["images"])
@@ -120,7 +106,7 @@ def _delete(job: Job) -> list[dict[str, str]]:
             actor=job.user, project=project, image=images[0], project_ids=req["projects"]
         )
     else:
-        members_delete_batch(
+        images_members_delete(
             actor=job.user, project=project, images=images, project_ids=req["projects"]
         )
     return []

@@ -1,6 +1,24 @@
 """IMS services: every state change of images and image members goes through here.
 
 One module per subdomain; the public names are re-exported so callers import `ims.services`.
+
+The lock order. Every service that touches shares locks the rows it checks in this order,
+each kind in primary-key order, and never goes back up the list, so that two services
+racing over the same rows (an API job and a console action, two batches) queue instead of
+deadlocking:
+
+1. the batch member job's own row (`ims.api.jobs`, held while the job's change runs);
+2. the acting project's row, for its quotas (`lock_quota`, FOR NO KEY UPDATE so that rows
+   referring to the project — traces, messages, shares — can still be written);
+3. image rows (`lock_own_image`, `lock_own_images`, `image_lock_for_use`);
+4. share rows, all the batch's in one query (`removal._lock_members`, `answers._lock_members`,
+   the members in `image_share`);
+5. KMS key and grant rows (`image_lock_for_use`);
+6. vault rows, then their backups (`shares_accept`; `member_backups_release`).
+
+A service may skip a level (accepting locks no image) but not lock a higher one after a
+lower one: a batch over several images locks all the images, then all their shares, rather
+than image by image.
 """
 
 from ims.services.answers import (
@@ -30,7 +48,7 @@ from ims.services.creation import (
     image_creation_finish,
 )
 from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
-from ims.services.removal import image_delete, image_members_delete
+from ims.services.removal import image_delete, image_members_delete, images_members_delete
 from ims.services.replication import image_replicate, image_replication_finish
 from ims.services.sharing import (
     MAX_PROJECT_IDS_PER_SHARE,
@@ -83,6 +101,7 @@ __all__ = [
     "image_delete",
     "image_lock_for_use",
     "image_members_delete",
+    "images_members_delete",
     "image_replicate",
     "image_replication_finish",
     "image_share",

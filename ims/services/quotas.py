@@ -150,6 +150,15 @@ class LockedQuota:
 
 
 def lock_quota(project: Project) -> LockedQuota:
-    """Lock the project's row and read its quotas (call first in the service)."""
-    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+    """Lock the project's row and read its quotas (call first in the service).
+
+    FOR NO KEY UPDATE: it serializes the project's quota checks but not the rows that refer
+    to the project (audit traces, messages, shares), whose key checks would otherwise wait
+    for it while holding locks further down the lock order (see ims/services/__init__.py).
+    """
+    list(
+        Project.objects.select_for_update(no_key=True)
+        .filter(pk=project.pk)
+        .values_list("pk", flat=True)
+    )
     return LockedQuota(project)

@@ -338,6 +338,21 @@ def image_resource(kw: dict[str, Any]) -> tuple[object, str]:
     return kw["image"].pk, kw["image"].name
 
 
+def lock_own_images(project: Project, images: Iterable[Image], *, code: str) -> list[Image]:
+    """Lock `images` in key order (the lock order); refuse with `code` unless `project` owns
+    them all. Returns them in the order given, without repeats."""
+    pks = list(dict.fromkeys(image.pk for image in images))
+    locked = {
+        image.pk: image
+        for image in Image.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    }
+    if len(locked) != len(pks):
+        raise ImsError("IMG.0144")
+    if any(image.owner_id != project.pk for image in locked.values()):
+        raise ImsError(code)
+    return [locked[pk] for pk in pks]
+
+
 def lock_own_image(project: Project, image: Image, *, code: str) -> Image:
     """Lock `image`; refuse with `code` unless `project` owns it."""
     locked = Image.objects.select_for_update().filter(pk=image.pk).first()

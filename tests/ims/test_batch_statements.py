@@ -18,6 +18,7 @@ from ims.services import (
     image_delete,
     image_members_delete,
     image_share,
+    images_members_delete,
     shares_accept,
     shares_reject,
 )
@@ -215,6 +216,36 @@ class TestSharerSide:
             traces = Trace.objects.filter(operation="deleteMember", resource_id=str(image.pk))
             assert traces.count() == size
         assert counts[SMALL] == counts[LARGE] <= MOST
+
+    def test_stop_sharing_several_images_is_constant(self, world):
+        """The API's batch: all the images, then all their shares, in one query each."""
+        counts = {}
+        for size in (2, 50):
+            batch = images(world, size) + images(
+                world, 1, image_type="full_ecs", full_ecs_source="cbr"
+            )
+            targets = projects(world, 3)
+            ImageMember.objects.bulk_create(
+                ImageMember(image=i, project=p) for i in batch for p in targets
+            )
+            deleted, counts[size] = statements(
+                images_members_delete,
+                actor=world.sharer_user,
+                project=world.sharer_de,
+                images=batch,
+                project_ids=[p.project_id for p in targets[:2]],
+            )
+            assert len(deleted) == 2 * len(batch)
+            assert set(
+                ImageMember.objects.filter(image__in=batch).values_list("project", "image")
+            ) == {(targets[2].pk, i.pk) for i in batch}
+            traces = Trace.objects.filter(operation="deleteMember")
+            assert set(
+                traces.filter(resource_id__in=[str(i.pk) for i in batch]).values_list(
+                    "resource_id", "resource_name"
+                )
+            ) == {(str(i.pk), i.name) for i in batch}
+        assert counts[2] == counts[50] <= MOST
 
     def test_stop_sharing_full_ecs_releases_backups_in_constant_statements(self, world):
         counts = {}
