@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any
 
@@ -17,6 +18,52 @@ VIRTUAL_ENV = {
     Image.ImageType.DATA: "DataImage",
     Image.ImageType.ISO: "IsoImage",
 }
+
+
+# IMS's image type (`__imagetype`) for each visibility an image shows.
+IMAGETYPES = {"public": "gold", "community": "private", "private": "private", "shared": "shared"}
+# IMS's platforms (`__platform`), each named at the start of the OS versions it covers.
+PLATFORMS = (
+    "Windows",
+    "Ubuntu",
+    "Red Hat",
+    "SUSE",
+    "CentOS",
+    "Debian",
+    "OpenSUSE",
+    "Oracle Linux",
+    "Fedora",
+    "CoreOS",
+    "EulerOS",
+)
+OTHER_PLATFORM = "Other"
+_BITS_32 = re.compile(r"32\s?bit", re.IGNORECASE)
+
+
+def platform_of(os_version: str) -> str:
+    """The platform an OS version belongs to (IMS's `__platform`)."""
+    lowered = (os_version or "").lower()
+    return next((p for p in PLATFORMS if lowered.startswith(p.lower())), OTHER_PLATFORM)
+
+
+def platform_filter(platform: str) -> Q:
+    """The images `platform_of` puts on `platform`."""
+    if platform == OTHER_PLATFORM:
+        return ~Q(*[Q(os__istartswith=p) for p in PLATFORMS], _connector=Q.OR)
+    if platform not in PLATFORMS:
+        return Q(pk__in=[])
+    return Q(os__istartswith=platform)
+
+
+def os_bit_of(os_version: str) -> str:
+    """32 or 64, as the OS version says (IMS's `__os_bit`); 64 unless it says 32 bit."""
+    return "32" if _BITS_32.search(os_version or "") else "64"
+
+
+def os_bit_filter(bits: str) -> Q:
+    """The images `os_bit_of` gives `bits`."""
+    thirty_two = Q(os__icontains="32bit") | Q(os__icontains="32 bit")
+    return {"32": thirty_two, "64": ~thirty_two}.get(bits, Q(pk__in=[]))
 
 
 def isotime(value) -> str:
@@ -133,10 +180,12 @@ def image_doc(image: Image, project: Project) -> dict[str, Any]:
         "self": f"/v2/images/{image.pk}",
         "file": f"/v2/images/{image.pk}/file",
         "schema": "/v2/schemas/image",
-        "__imagetype": {"public": "gold", "community": "private"}.get(visibility, visibility),
+        "__imagetype": IMAGETYPES[visibility],
+        "__isregistered": "true",
         "__os_type": image.os_type,
         "__os_version": image.os,
-        "__platform": image.os.split(" ")[0] if image.os else "Other",
+        "__os_bit": os_bit_of(image.os),
+        "__platform": platform_of(image.os),
         "__image_source_type": "uds",
         "__whole_image": "true" if image.image_type == Image.ImageType.FULL_ECS else "false",
         "__system__cmkid": str(image.kms_key.key_id) if image.kms_key_id else None,
@@ -215,6 +264,8 @@ IMAGE_SCHEMA = {
         "__imagetype": _STR,
         "__os_type": _STR,
         "__os_version": _STR,
+        "__os_bit": _STR,
+        "__isregistered": _STR,
         "__platform": _STR,
         "__image_source_type": _STR,
         "__whole_image": _STR,

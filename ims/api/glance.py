@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from console.api import no_content
 from console.errors import ImsError, NotFound
 from console.ids import HEX32_RE, Hex32Text, UuidText
-from ims.api import docs
+from ims.api import docs, filters
 from ims.api.common import ERRORS, not_a_member, owned_image, parse_uuid, visible_image
 from ims.api.schemas import ImageList, Member, MemberCreate, MemberList, MemberUpdate
 from ims.models import Image, ImageMember
@@ -23,89 +23,93 @@ from vaults.models import Vault
 
 router = Router(tags=["Glance v2"])
 
-SORT_KEYS = {
-    "created_at": "created",
-    "updated_at": "created",
-    "name": "name",
-    "status": "status",
-    "id": "pk",
-    "min_disk": "min_disk_gb",
-    "size": "size_gb",
-}
-MEMBER_STATUSES = {"pending", "accepted", "rejected", "all"}
-VISIBILITIES = {"public", "private", "shared", "community", "all"}
-
 
 class ImageFilters(Schema):
-    """Filters and paging of the image lists."""
+    """The list's parameters, as documented; `ims.api.filters` reads them (and any other
+    key, a custom property) from the query itself, as Glance does."""
 
-    visibility: str | None = Field(None, max_length=16)
-    member_status: str | None = Field(None, max_length=16)
-    name: str | None = Field(None, max_length=255)
-    owner: Hex32Text | None = Field(None, max_length=64)
-    status: str | None = Field(None, max_length=16)
-    limit: int = Field(25, ge=1, le=1000)
-    marker: UuidText | None = Field(None, max_length=64)
-    sort_key: str = Field("created_at", max_length=32)
-    sort_dir: Literal["asc", "desc"] = "desc"
+    visibility: str | None = Field(None, description="public, private, shared, community, all")
+    member_status: str | None = Field(
+        None, description="accepted (default), pending, rejected, all"
+    )
+    name: str | None = Field(None, description='A name, or "in:a,b"')
+    id: str | None = Field(None, description='An image ID, or "in:id1,id2"')
+    owner: Hex32Text | None = None
+    status: str | None = Field(None, description='A status, or "in:queued,active"')
+    container_format: str | None = None
+    disk_format: str | None = None
+    checksum: str | None = None
+    os_hidden: str | None = Field(None, description="true or false (default: hidden are left out)")
+    protected: str | None = Field(None, description="true or false")
+    size_min: str | None = Field(None, description="Bytes")
+    size_max: str | None = Field(None, description="Bytes")
+    tag: list[str] | None = Field(None, description="Repeat for images with every tag")
+    created_at: str | None = Field(
+        None, description='"gte:2026-12-01T00:00:00Z" (gt, gte, lt, lte, eq, neq)'
+    )
+    updated_at: str | None = Field(None, description="As created_at")
+    sort: str | None = Field(None, description='"name:asc,created_at:desc"')
+    sort_key: str | None = None
+    sort_dir: str | None = None
+    limit: str | None = Field(None, description="At most 1000; a larger limit is capped")
+    marker: UuidText | None = Field(None, description="The last image of the previous page")
 
 
-def image_page(request: HttpRequest, filters, *, path: str, extra: Q | None = None) -> dict:
-    """One page of the caller's image list, Glance's listing rules, keyset paging."""
+def image_page(request: HttpRequest, *, path: str, default_limit: int = 25) -> dict:
+    """One page of the caller's image list: Glance's listing rules, filters and paging.
+
+    Constant queries: the marker, the page, its tags.
+    """
     project = request.auth.project
-    member_status = filters.member_status or "accepted"
-    if member_status not in MEMBER_STATUSES:
-        raise ImsError("IMG.0001", format_lazy(_("Invalid status: {v}"), v=member_status[:32]))
-    if filters.visibility and filters.visibility not in VISIBILITIES:
-        raise ImsError(
-            "IMG.0001", format_lazy(_("Invalid visibility value: {v}"), v=filters.visibility[:32])
-        )
-    if filters.sort_key not in SORT_KEYS:
-        raise ImsError("IMG.0001", format_lazy(_("Invalid sort key: {v}"), v=filters.sort_key[:32]))
-    images = docs.images_for(project, member_status=member_status)
-    if filters.visibility and filters.visibility != "all":
-        images = images.filter(docs.visibility_filter(project, filters.visibility))
-    if filters.name is not None:
-        images = images.filter(name=filters.name)
-    if filters.owner is not None:
-        images = images.filter(owner__project_id=filters.owner)
-    if filters.status is not None:
-        images = images.filter(status=filters.status)
-    if extra is not None:
-        images = images.filter(extra)
-    key = SORT_KEYS[filters.sort_key]
-    desc = filters.sort_dir == "desc"
-    if filters.marker is not None:
-        marker = (
-            images.filter(pk=parse_uuid(filters.marker)).first()
-            if parse_uuid(filters.marker)
-            else None
-        )
+    query = filters.list_query(request.GET, project, default_limit=default_limit)
+    base = filters.with_sort_columns(
+        docs.images_for(project, member_status=query.member_status, community=True)
+    )
+    images = base
+    if query.visibility == "all":
+        pass
+    elif query.visibility:
+        images = images.filter(docs.visibility_filter(project, query.visibility))
+    else:
+        # Glance lists other projects' community images only when asked for.
+        images = images.filter(~Q(visibility=Image.Visibility.COMMUNITY) | Q(owner=project))
+    images = images.filter(query.condition)
+    if query.marker is not None:
+        marker = base.filter(pk=pk).first() if (pk := parse_uuid(query.marker)) else None
         if marker is None:
-            raise ImsError("IMG.0001", format_lazy(_("marker [{v}] not found"), v=filters.marker))
-        value = getattr(marker, key)
-        op = "lt" if desc else "gt"
-        images = images.filter(
-            Q(**{f"{key}__{op}": value}) | Q(**{key: value, f"pk__{op}": marker.pk})
-        )
-    order = [f"-{key}", "-pk"] if desc else [key, "pk"]
-    rows = list(images.order_by(*order)[: filters.limit + 1])
-    page, more = rows[: filters.limit], len(rows) > filters.limit
-    query = {k: v for k, v in request.GET.items() if k != "marker"}
+            raise ImsError(
+                "IMG.0001", format_lazy(_("marker [{v}] not found"), v=query.marker[:64])
+            )
+        images = images.filter(_after(marker, query.order))
+    order = [f"-{column}" if desc else column for column, desc in query.order]
+    rows = list(images.order_by(*order)[: query.limit + 1]) if query.limit else []
+    page, more = rows[: query.limit], len(rows) > query.limit
+    params = [(k, v) for k, values in request.GET.lists() for v in values if k != "marker"]
     body = {
         "images": [docs.image_doc(image, project) for image in page],
-        "first": f"{path}?{urlencode(query)}" if query else path,
+        "first": f"{path}?{urlencode(params)}" if params else path,
         "schema": "/v2/schemas/images",
     }
     if more:
-        body["next"] = f"{path}?{urlencode({**query, 'marker': str(page[-1].pk)})}"
+        body["next"] = f"{path}?{urlencode([*params, ('marker', str(page[-1].pk))])}"
     return body
 
 
+def _after(marker: Image, order: list[tuple[str, bool]]) -> Q:
+    """The rows after `marker` in `order`: (k1 > m1) or (k1 = m1 and k2 > m2) or ..."""
+    after = Q(pk__in=[])
+    equal = Q()
+    for column, desc in order:
+        value = getattr(marker, column)
+        after |= equal & Q(**{f"{column}__{'lt' if desc else 'gt'}": value})
+        equal &= Q(**{column: value})
+    return after
+
+
 @router.get("/v2/images", response={200: ImageList, **ERRORS}, by_alias=True, exclude_unset=True)
-def image_list(request: HttpRequest, filters: Query[ImageFilters]):
+def image_list(request: HttpRequest, params: Query[ImageFilters]):
     """List images: public, own, and shares in `member_status` (default accepted)."""
-    return image_page(request, filters, path="/v2/images")
+    return image_page(request, path="/v2/images")
 
 
 @router.get("/v2/images/{image_id}", response={200: dict, **ERRORS})

@@ -6,7 +6,6 @@ import base64
 import binascii
 from typing import Literal
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils.text import format_lazy
@@ -40,23 +39,16 @@ class CloudImageFilters(ImageFilters):
 
     imagetype: Literal["gold", "private", "shared"] | None = Field(None, alias="__imagetype")
     os_type: Literal["Linux", "Windows", "Other"] | None = Field(None, alias="__os_type")
-    limit: int = Field(500, ge=1, le=1000)
+    limit: str | None = Field(None, description="500 unless given; at most 1000")
 
 
 @router.get(
     "/v2/cloudimages", response={200: ImageList, **ERRORS}, by_alias=True, exclude_unset=True
 )
-def cloudimage_list(request: HttpRequest, filters: Query[CloudImageFilters]):
-    """List images with their IMS attributes (`__imagetype`, `__os_type`, ...)."""
-    project = request.auth.project
-    extra = Q()
-    if filters.imagetype == "gold":
-        extra &= Q(owner__isnull=True)
-    elif filters.imagetype in ("private", "shared"):
-        extra &= docs.visibility_filter(project, filters.imagetype)
-    if filters.os_type:
-        extra &= Q(os_type=filters.os_type)
-    body = image_page(request, filters, path="/v2/cloudimages", extra=extra)
+def cloudimage_list(request: HttpRequest, params: Query[CloudImageFilters]):
+    """List images with their IMS attributes; `__imagetype`, `__os_type`, `__platform` and
+    the others filter what the image documents show."""
+    body = image_page(request, path="/v2/cloudimages", default_limit=500)
     body.pop("schema")
     return body
 

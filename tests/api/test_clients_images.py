@@ -15,6 +15,7 @@ import pytest
 
 from ims.models import Image
 from tests.api.test_clients import PASSWORD, keystone
+from tests.factories import ImageFactory, ImageTagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -207,3 +208,99 @@ def test_updates_with_openstacksdk_and_glanceclient(live_server, world):
         "random",
     )
     assert "hw_disk_bus" not in row.properties
+
+
+def test_list_filters_with_every_client(live_server, world, tmp_path):
+    import warnings
+
+    from glanceclient import Client as Glance
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkims.v2 import ImsClient
+    from huaweicloudsdkims.v2 import model as m
+
+    from console.iam.services import access_key_create
+
+    web = ImageFactory(
+        owner=world.sharer_de,
+        name="web-a",
+        os="CentOS 7.9 64bit",
+        properties={"hw_disk_bus": "virtio"},
+    )
+    ImageTagFactory(image=web, key="env", value="prod")
+    ImageTagFactory(image=web, key="web", value="")
+    other = ImageFactory(owner=world.sharer_de, name="web-b", full_ecs=True)
+    ImageTagFactory(image=other, key="env", value="prod")
+    ImageFactory(owner=world.sharer_de, name="hidden", os_hidden=True)
+
+    conn = connect(live_server, world.sharer_user)
+    listed = conn.image.images(tag=["env.prod", "web"], sort="name:asc", size_min=1)
+    assert [i.name for i in listed] == ["web-a"]
+    both = conn.image.images(tag=["env.prod"], sort_key="name", sort_dir="desc", limit=1)
+    assert [i.name for i in both] == ["web-b", "web-a"]  # two pages, following `next`
+    assert [i.name for i in conn.image.images(is_hidden=True)] == ["hidden"]
+
+    glance = Glance("2", session=keystone(live_server, world.sharer_user), region_name="eu-de")
+    found = glance.images.list(filters={"hw_disk_bus": "virtio", "tag": ["env.prod"]})
+    assert [i.name for i in found] == ["web-a"]
+    by_name = glance.images.list(filters={"name": "in:web-a,web-b"}, sort="name:desc")
+    assert [i.name for i in by_name] == ["web-b", "web-a"]
+
+    new = access_key_create(actor=world.sharer_user, project=world.sharer_de, password=PASSWORD)
+    creds = BasicCredentials(new.key.access_key, new.secret, world.sharer_de.project_id)
+    ims = ImsClient.new_builder().with_credentials(creds).with_endpoints([live_server.url]).build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        glance_listed = ims.glance_list_images(
+            m.GlanceListImagesRequest(platform="CentOS", tag="env.prod", sort_key="name")
+        )
+    assert [i.name for i in glance_listed.images] == ["web-a"]
+    native = ims.list_images(
+        m.ListImagesRequest(imagetype="private", tag="env.prod", sort_key="name", sort_dir="asc")
+    )
+    assert [i.name for i in native.images] == ["web-a", "web-b"]
+
+    clouds = {
+        "clouds": {
+            "owner": {
+                "auth": {
+                    "auth_url": f"{live_server.url}/api/iam/v3",
+                    "username": world.sharer_user.username,
+                    "password": PASSWORD,
+                    "user_domain_name": world.sharer_user.tenant.name,
+                    "project_name": "eu-de",
+                    "project_domain_name": world.sharer_user.tenant.name,
+                },
+                "region_name": "eu-de",
+            }
+        }
+    }
+    (tmp_path / "clouds.yaml").write_text(json.dumps(clouds))
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml"),
+    }
+    env["PYTHONWARNINGS"] = "ignore"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "openstack"),
+            "--os-cloud",
+            "owner",
+            "image",
+            "list",
+            "--tag",
+            "env.prod",
+            "--property",
+            "hw_disk_bus=virtio",
+            "--sort",
+            "name:asc",
+            "-f",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [i["Name"] for i in json.loads(done.stdout)] == ["web-a"]
