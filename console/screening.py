@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -174,10 +174,15 @@ class RequestScreeningMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Screen the request, then go on."""
         endpoint = endpoint_for_path(request.path_info)
-        refused = request_refusal(request, api=endpoint is not None)
+        try:
+            refused = request_refusal(request, api=endpoint is not None)
+        except SuspiciousOperation:
+            # A body too large, too many fields: Django's 400 handler answers, in the
+            # language the request asks for (LocaleMiddleware has not run yet).
+            translation.activate(translation.get_language_from_request(request))
+            raise
         if refused is None:
             return self.get_response(request)
-        # LocaleMiddleware has not run yet: answer in the language the request asks for.
         translation.activate(translation.get_language_from_request(request))
         if endpoint is not None:
             return error_response(400, endpoint.default_code, refused)

@@ -95,6 +95,17 @@ def test_a_console_form_over_the_limit_is_a_clear_413_page(world, recipient_clie
     assert not Vault.objects.filter(project=world.recipient_de).exists()
 
 
+def test_the_413_page_speaks_the_language_the_request_asks_for(world):
+    response = Client().post(
+        reverse("console:login"),
+        f"username={huge()}",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 413
+    assert "请求过大" in response.content.decode()
+
+
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 500_000])
 def test_json_nested_too_deep_is_400(token, depth):
     body = '{"images": ' + "[" * depth + "]" * depth + ', "projects": []}'
