@@ -31,7 +31,6 @@ from console.decorators import project_required
 from console.errors import ConsoleError
 from console.htmx import (
     HtmxHttpRequest,
-    add_service_error,
     dialog_done,
     error_summary,
     finish,
@@ -269,7 +268,7 @@ def server_create(request: HtmxHttpRequest) -> HttpResponse:
                     actor=request.user, project=project, **form.cleaned_data
                 )
             except ConsoleError as error:
-                add_service_error(form, error)
+                refuse(request, error, form)
             else:
                 names = ", ".join(s.name for s in servers[:3]) + (
                     ", ..." if len(servers) > 3 else ""
@@ -341,7 +340,7 @@ def server_change_os(request: HtmxHttpRequest, server_id: object) -> HttpRespons
                     actor=request.user, project=project, server=server, image=image
                 )
             except ConsoleError as error:
-                add_service_error(form, error)
+                refuse(request, error, form)
             else:
                 messages.success(
                     request,
@@ -415,7 +414,7 @@ def disk_create(request: HtmxHttpRequest) -> HttpResponse:
                     actor=request.user, project=project, **form.cleaned_data
                 )
             except ConsoleError as error:
-                add_service_error(form, error)
+                refuse(request, error, form)
             else:
                 messages.success(
                     request,

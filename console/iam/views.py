@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from console.decorators import project_required
 from console.errors import ConsoleError
+from console.htmx import refuse
 from console.iam import services
 from console.iam.models import AccessKey
 
@@ -73,7 +74,7 @@ def access_key_create(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ConsoleError as error:
-            form.add_error(None, error.message)
+            refuse(request, error, form)
         else:
             # Only the key's ID: the secret stays encrypted in its row until shown.
             request.session[CREATED_KEY] = new.key.access_key
@@ -116,7 +117,7 @@ def access_key_status(request: HttpRequest, access_key: str) -> HttpResponse:
         )
     except ConsoleError as error:
         # Deleted meanwhile (another tab, another session): say so instead of failing.
-        messages.error(request, str(error))
+        refuse(request, error)
     else:
         state = _("enabled") if active else _("disabled")
         messages.success(request, _("Access key %(ak)s %(state)s.") % {"ak": key, "state": state})
@@ -131,7 +132,7 @@ def access_key_delete(request: HttpRequest, access_key: str) -> HttpResponse:
     try:
         services.access_key_delete(actor=request.user, project=request.project, key=key)
     except ConsoleError as error:
-        messages.error(request, str(error))
+        refuse(request, error)
     else:
         messages.success(request, _("Access key %(ak)s deleted.") % {"ak": access_key})
     return redirect("iam:access_keys")

@@ -16,7 +16,6 @@ from console.decorators import project_required
 from console.errors import ConsoleError
 from console.htmx import (
     HtmxHttpRequest,
-    add_service_error,
     dialog_done,
     paginate,
     refuse,
@@ -84,7 +83,7 @@ def key_create(request: HtmxHttpRequest) -> HttpResponse:
                 actor=request.user, project=request.project, **form.cleaned_data
             )
         except ConsoleError as error:
-            add_service_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(request, _("Key %(alias)s created.") % {"alias": key.alias})
             return dialog_done(
@@ -203,7 +202,7 @@ def key_grant_create(request: HtmxHttpRequest, key_id: object) -> HttpResponse:
                 operations=form.cleaned_data["operations"],
             )
         except ConsoleError as error:
-            add_service_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(
                 request,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from console.decorators import project_required
 from console.errors import ConsoleError
-from console.htmx import HtmxHttpRequest, add_service_error, dialog_done, render_dialog
+from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog
 from console.kms.models import Key
 from ims import services
 from ims.forms import ImageReplicateForm
@@ -59,7 +59,7 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
                 kms_key=form.cleaned_data["kms_key"],
             )
         except ConsoleError as error:
-            add_service_error(form, error)
+            refuse(request, error, form)
         else:
             messages.success(
                 request,

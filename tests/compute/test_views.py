@@ -264,7 +264,11 @@ class TestServerCreatePost:
         assert not Server.objects.exists()
 
     def test_readonly_is_refused_without_change(self, world, readonly_client):
-        response = readonly_client.post(SERVER_CREATE, server_post(share(world)))
+        refused = readonly_client.post(SERVER_CREATE, server_post(share(world)))
+        assert refused.status_code == 403 and b"IMG.0026" in refused.content
+        response = readonly_client.post(
+            SERVER_CREATE, server_post(share(world)), headers={"HX-Request": "true"}
+        )
         assert response.status_code == 200
         assert response.context["error_summary"].startswith("Not done: IMG.0026")
         assert 'data-testid="bar-error"' in response.content.decode()

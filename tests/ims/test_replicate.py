@@ -306,6 +306,9 @@ class TestReplicateDialog:
         assert not copies().exists()
 
     def test_readonly_is_refused(self, world, readonly_client):
-        response = readonly_client.post(url(share(world)), {"name": "c"})
+        image = share(world)
+        refused = readonly_client.post(url(image), {"name": "c"})
+        assert refused.status_code == 403 and b"IMG.0026" in refused.content
+        response = readonly_client.post(url(image), {"name": "c"}, headers={"HX-Request": "true"})
         assert response.status_code == 200 and b"IMG.0026" in response.content
         assert not copies().exists()
