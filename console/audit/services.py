@@ -176,6 +176,29 @@ def _project_of(kwargs: Kwargs) -> Project:
     return kwargs["vault"].project
 
 
+def _write_traces(audit: _Audit, actor: User | None, project: Project, *, service: str) -> None:
+    """Write what the service noted: its notes in one statement, each row set in one more."""
+    constants = audit.constants
+    Trace.objects.bulk_create(
+        _trace(
+            actor,
+            project,
+            service=service,
+            operation=n.operation or constants["operation"],
+            resource_type=n.resource_type or constants["resource_type"],
+            resource_id=n.resource_id,
+            resource_name=n.resource_name,
+            detail=n.detail,
+        )
+        for n in audit.notes
+    )
+    # Stamped once the service holds its locks, so traces of racing services follow the
+    # order in which their changes took effect.
+    at = {"created": timezone.now()}
+    for rows in audit.row_sets:
+        _insert_traces(rows, constants | at)
+
+
 def audited(
     *,
     service: str,
@@ -213,24 +236,7 @@ def audited(
             try:
                 with transaction.atomic():
                     result = func(*args, **kwargs)
-                    Trace.objects.bulk_create(
-                        _trace(
-                            actor,
-                            project,
-                            service=service,
-                            operation=n.operation or name,
-                            resource_type=n.resource_type or resource_type,
-                            resource_id=n.resource_id,
-                            resource_name=n.resource_name,
-                            detail=n.detail,
-                        )
-                        for n in audit.notes
-                    )
-                    # Stamped once the service holds its locks, so traces of racing
-                    # services follow the order in which their changes took effect.
-                    at = {"created": timezone.now()}
-                    for rows in audit.row_sets:
-                        _insert_traces(rows, audit.constants | at)
+                    _write_traces(audit, actor, project, service=service)
             except ConsoleError as error:
                 resource_id, resource_name = resource(kwargs)
                 _trace(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -89,7 +88,6 @@ def _check_zone(project: Project, availability_zone: str) -> None:
     resource_type="server",
     resource=lambda kw: ("", kw.get("name", "")),
 )
-@transaction.atomic
 def servers_create(
     *,
     actor: User,
@@ -103,13 +101,34 @@ def servers_create(
 ) -> list[Server]:
     """Create running servers from an image, each with its system (and full-ECS data) disks."""
     ensure_can_change(actor)
+    _check_order(project, name=name, zone=availability_zone, flavor=flavor, quantity=quantity)
+    image = image_lock_for_use(project=project, image=image, use="server")
+    _check_system_disk(image, system_disk_gb)
+    data_backups = list(image.backups.filter(role=ImageBackup.Role.DATA).order_by("device"))
+    names = [name] if quantity == 1 else [f"{name}-{n:04d}" for n in range(1, quantity + 1)]
+    return [
+        _server_create(
+            project,
+            image,
+            name=server_name,
+            zone=availability_zone,
+            flavor=flavor,
+            system_disk_gb=system_disk_gb,
+            data_backups=data_backups,
+        )
+        for server_name in names
+    ]
+
+
+def _check_order(project: Project, *, name: str, zone: str, flavor: str, quantity: int) -> None:
+    """Refuse an order whose quantity, name, zone or flavor is not one the console offers."""
     if not 1 <= quantity <= SERVER_MAX_QUANTITY:
         raise InputRefused(
             format_lazy(_("The quantity must be between 1 and {max}."), max=SERVER_MAX_QUANTITY),
             field="quantity",
         )
     _check_name(name, suffix=5 if quantity > 1 else 0)
-    _check_zone(project, availability_zone)
+    _check_zone(project, zone)
     if flavor not in FLAVORS:
         raise InputRefused(
             format_lazy(
@@ -117,7 +136,10 @@ def servers_create(
             ),
             field="flavor",
         )
-    image = image_lock_for_use(project=project, image=image, use="server")
+
+
+def _check_system_disk(image: Image, system_disk_gb: int) -> None:
+    """Refuse a system disk smaller than the image needs or larger than the maximum."""
     minimum = system_disk_min_gb(image)
     if not minimum <= system_disk_gb <= SYSTEM_DISK_MAX_GB:
         raise InputRefused(
@@ -129,53 +151,61 @@ def servers_create(
             ),
             field="system_disk_gb",
         )
-    data_backups = list(image.backups.filter(role=ImageBackup.Role.DATA).order_by("device"))
-    names = [name] if quantity == 1 else [f"{name}-{n:04d}" for n in range(1, quantity + 1)]
-    servers = []
-    for server_name in names:
-        server = Server(
+
+
+def _server_create(
+    project: Project,
+    image: Image,
+    *,
+    name: str,
+    zone: str,
+    flavor: str,
+    system_disk_gb: int,
+    data_backups: list[ImageBackup],
+) -> Server:
+    """One running server with its disks (a full-ECS image's data disks from its backups)."""
+    server = Server(
+        project=project,
+        name=name,
+        image=image,
+        image_name=image.name,
+        availability_zone=zone,
+        flavor=flavor,
+        status=Server.Status.RUNNING,
+    )
+    server.full_clean()
+    server.save()
+    disks = [(Disk.Role.SYSTEM, _disk_name(name, "-sys"), system_disk_gb)]
+    disks += [
+        (Disk.Role.DATA, _disk_name(name, f"-data{n}"), backup.size_gb)
+        for n, backup in enumerate(data_backups, start=1)
+    ]
+    Disk.objects.bulk_create(
+        Disk(
             project=project,
-            name=server_name,
+            name=disk_name,
+            role=role,
+            size_gb=size,
+            availability_zone=zone,
+            server=server,
             image=image,
-            image_name=image.name,
-            availability_zone=availability_zone,
-            flavor=flavor,
-            status=Server.Status.RUNNING,
+            status=Disk.Status.IN_USE,
         )
-        server.full_clean()
-        server.save()
-        disks = [(Disk.Role.SYSTEM, _disk_name(server_name, "-sys"), system_disk_gb)]
-        disks += [
-            (Disk.Role.DATA, _disk_name(server_name, f"-data{n}"), backup.size_gb)
-            for n, backup in enumerate(data_backups, start=1)
-        ]
-        Disk.objects.bulk_create(
-            Disk(
-                project=project,
-                name=disk_name,
-                role=role,
-                size_gb=size,
-                availability_zone=availability_zone,
-                server=server,
-                image=image,
-                status=Disk.Status.IN_USE,
-            )
-            for role, disk_name, size in disks
-        )
-        note(
-            resource_id=server.server_id,
-            resource_name=server.name,
-            detail={
-                "image_id": str(image.pk),
-                "image_name": image.name,
-                "flavor": flavor,
-                "availability_zone": availability_zone,
-                "system_disk_gb": system_disk_gb,
-                "data_disks_gb": [b.size_gb for b in data_backups],
-            },
-        )
-        servers.append(server)
-    return servers
+        for role, disk_name, size in disks
+    )
+    note(
+        resource_id=server.server_id,
+        resource_name=server.name,
+        detail={
+            "image_id": str(image.pk),
+            "image_name": image.name,
+            "flavor": flavor,
+            "availability_zone": zone,
+            "system_disk_gb": system_disk_gb,
+            "data_disks_gb": [b.size_gb for b in data_backups],
+        },
+    )
+    return server
 
 
 def _lock_server(project: Project, server: Server) -> Server:
@@ -301,7 +331,6 @@ def server_change_os(*, actor: User, project: Project, server: Server, image: Im
     resource_type="volume",
     resource=lambda kw: ("", kw.get("name", "")),
 )
-@transaction.atomic
 def disk_create(
     *,
     actor: User,

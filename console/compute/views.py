@@ -254,6 +254,33 @@ def _system_disk_context(image: Image | None, size: int | None) -> dict[str, Any
     }
 
 
+def _say_servers_created(request: HtmxHttpRequest, servers: list) -> None:
+    names = ", ".join(s.name for s in servers[:3]) + (", ..." if len(servers) > 3 else "")
+    count = len(servers)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d server created: %(names)s.", "%(count)d servers created: %(names)s.", count
+        )
+        % {"count": count, "names": names},
+    )
+
+
+def _server_form_filled_in(project: Project, image: Image | None, size: object) -> ServerCreateForm:
+    """The Buy ECS form as it first opens: the first zone, a small flavor, one server."""
+    return ServerCreateForm(
+        project=project,
+        initial={
+            "image": image.pk if image else None,
+            "availability_zone": (project.region.availability_zones or [""])[0],
+            "flavor": "s3.medium.2",
+            "system_disk_gb": _system_disk_context(image, size)["system_disk_value"],
+            "quantity": 1,
+            "name": "ecs-" + project.project_id[:4],
+        },
+    )
+
+
 @project_required
 @require_http_methods(["GET", "POST"])
 def server_create(request: HtmxHttpRequest) -> HttpResponse:
@@ -270,19 +297,7 @@ def server_create(request: HtmxHttpRequest) -> HttpResponse:
             except ConsoleError as error:
                 refuse(request, error, form)
             else:
-                names = ", ".join(s.name for s in servers[:3]) + (
-                    ", ..." if len(servers) > 3 else ""
-                )
-                count = len(servers)
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d server created: %(names)s.",
-                        "%(count)d servers created: %(names)s.",
-                        count,
-                    )
-                    % {"count": count, "names": names},
-                )
+                _say_servers_created(request, servers)
                 return finish(request, reverse("compute:server_list"))
         image = form.cleaned_data.get("image")
         size = form.cleaned_data.get("system_disk_gb")
@@ -290,17 +305,7 @@ def server_create(request: HtmxHttpRequest) -> HttpResponse:
     else:
         pre = _preselection(request, "server")
         image, size = pre["image"], pre["query"].get("system_disk_gb")
-        form = ServerCreateForm(
-            project=project,
-            initial={
-                "image": image.pk if image else None,
-                "availability_zone": (project.region.availability_zones or [""])[0],
-                "flavor": "s3.medium.2",
-                "system_disk_gb": _system_disk_context(image, size)["system_disk_value"],
-                "quantity": 1,
-                "name": "ecs-" + project.project_id[:4],
-            },
-        )
+        form = _server_form_filled_in(project, image, size)
         selected, tab = str(image.pk) if image else "", pre["tab"]
     context = {
         "section": "ecs",

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +75,6 @@ def _lock_key(project: Project, key: Key) -> Key:
     resource_type="key",
     resource=lambda kw: ("", kw.get("alias", "")),
 )
-@transaction.atomic
 def key_create(*, actor: User, project: Project, alias: str, description: str = "") -> Key:
     """Create a custom key; its alias is unique in the project."""
     ensure_can_change(actor)
@@ -97,34 +95,21 @@ def key_create(*, actor: User, project: Project, alias: str, description: str = 
     return key
 
 
-@audited(
-    service="KMS",
-    operation="createGrant",
-    resource_type="grant",
-    resource=lambda kw: (kw["key"].key_id, kw["key"].alias),
-)
-def key_grant_create(
-    *,
-    actor: User,
-    project: Project,
-    key: Key,
-    grantee_account_id: str,
-    operations: list[str],
-) -> KeyGrant:
-    """Grant another tenant (by account ID) operations on a custom key."""
-    ensure_can_change(actor)
-    key = _lock_key(project, key)
+def key_grant_refusal(key: Key) -> InputRefused | None:
+    """Why `key` cannot be granted to another tenant now."""
     if key.is_default:
-        raise InputRefused(_("A default key cannot be granted to another tenant."))
+        return InputRefused(_("A default key cannot be granted to another tenant."))
     if key.state == Key.State.PENDING_DELETION:
-        raise InputRefused(
+        return InputRefused(
             format_lazy(
                 _("{alias} is scheduled for deletion: cancel the deletion first."), alias=key.alias
             )
         )
-    if refusal := grantee_account_refusal(grantee_account_id):
-        raise refusal
-    account_id = grantee_account_id.strip().lower()
+    return None
+
+
+def _grantee(project: Project, key: Key, account_id: str) -> Tenant:
+    """The other tenant `account_id` names, not yet granted `key` (its grant row locked)."""
     grantee = Tenant.objects.filter(account_id=account_id).first()
     if grantee is None:
         raise InputRefused(
@@ -154,6 +139,30 @@ def key_grant_create(
             ),
             field="grantee_account_id",
         )
+    return grantee
+
+
+@audited(
+    service="KMS",
+    operation="createGrant",
+    resource_type="grant",
+    resource=lambda kw: (kw["key"].key_id, kw["key"].alias),
+)
+def key_grant_create(
+    *,
+    actor: User,
+    project: Project,
+    key: Key,
+    grantee_account_id: str,
+    operations: list[str],
+) -> KeyGrant:
+    """Grant another tenant (by account ID) operations on a custom key."""
+    ensure_can_change(actor)
+    key = _lock_key(project, key)
+    if refusal := key_grant_refusal(key) or grantee_account_refusal(grantee_account_id):
+        raise refusal
+    account_id = grantee_account_id.strip().lower()
+    grantee = _grantee(project, key, account_id)
     grant = KeyGrant(key=key, grantee=grantee, operations=sorted(set(operations)))
     try:
         grant.full_clean()

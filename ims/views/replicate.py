@@ -13,11 +13,30 @@ from console.decorators import project_required
 from console.errors import ConsoleError
 from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog
 from console.kms.models import Key
+from console.models import Project
 from ims import services
 from ims.forms import ImageReplicateForm
 from ims.models import Image, ImageMember
 from ims.services import image_use_refusal
 from ims.views.shared import tab_context
+
+
+def _replicate_refusal(project: Project, image: Image, *, shared: bool) -> ConsoleError | None:
+    """Why `project` may not replicate `image` now; a recipient's share and grant decide too."""
+    member = None
+    if shared:
+        member = (
+            ImageMember.objects.filter(image=image, project=project)
+            .with_key_access(project.tenant_id)
+            .first()
+        )
+    return image_use_refusal(
+        project=project,
+        image=image,
+        use="replicate",
+        member_status=member.status if member else None,
+        key_granted=member.key_granted if member else None,
+    )
 
 
 @project_required
@@ -29,22 +48,7 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
         Image.objects.visible_to(project).select_related("owner__tenant", "kms_key"), pk=image_id
     )
     shared = image.owner_id not in (None, project.pk)
-    member_status = None
-    key_granted = None
-    if shared:
-        member = (
-            ImageMember.objects.filter(image=image, project=project)
-            .with_key_access(project.tenant_id)
-            .first()
-        )
-        member_status, key_granted = member.status, member.key_granted
-    refusal = image_use_refusal(
-        project=project,
-        image=image,
-        use="replicate",
-        member_status=member_status,
-        key_granted=key_granted,
-    )
+    refusal = _replicate_refusal(project, image, shared=shared)
     form = ImageReplicateForm(
         request.POST if request.method == "POST" else None, project=project, image=image
     )
