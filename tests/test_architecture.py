@@ -202,3 +202,36 @@ def test_the_template_graph_sees_includes_and_url_names():
     soft = "{% url 'compute:server_create' as server_create_url %}"
     assert TEMPLATE_REFERENCE.search("{% url 'compute:server_create' %}")
     assert not TEMPLATE_REFERENCE.search(soft)
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def _functions():
+    for _label, path in source_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield path.relative_to(ROOT), node
+
+
+def test_no_function_is_over_60_lines():
+    long = [
+        f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, node in _functions()
+        if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not long, "\n".join(long)
+
+
+def test_no_atomic_is_stacked_under_audited():
+    # @audited already runs the service in one transaction.
+    def name(decorator):
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return ast.unparse(target)
+
+    stacked = [
+        f"{path}:{node.lineno} {node.name}"
+        for path, node in _functions()
+        if {"audited", "transaction.atomic"} <= {name(d) for d in node.decorator_list}
+    ]
+    assert not stacked, "\n".join(stacked)

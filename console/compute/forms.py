@@ -52,6 +52,23 @@ class ServerCreateForm(forms.Form):
         label=gettext_lazy("Quantity"), min_value=1, max_value=SERVER_MAX_QUANTITY, initial=1
     )
 
+    @classmethod
+    def first_open(
+        cls, project: Project, image: Image | None, system_disk_gb: int
+    ) -> ServerCreateForm:
+        """The form as Buy ECS first shows it: the first zone, a small flavor, one server."""
+        return cls(
+            project=project,
+            initial={
+                "image": image.pk if image else None,
+                "availability_zone": (project.region.availability_zones or [""])[0],
+                "flavor": "s3.medium.2",
+                "system_disk_gb": system_disk_gb,
+                "quantity": 1,
+                "name": "ecs-" + project.project_id[:4],
+            },
+        )
+
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["image"].queryset = Image.objects.visible_to(project).select_related(

@@ -266,21 +266,6 @@ def _say_servers_created(request: HtmxHttpRequest, servers: list) -> None:
     )
 
 
-def _server_form_filled_in(project: Project, image: Image | None, size: object) -> ServerCreateForm:
-    """The Buy ECS form as it first opens: the first zone, a small flavor, one server."""
-    return ServerCreateForm(
-        project=project,
-        initial={
-            "image": image.pk if image else None,
-            "availability_zone": (project.region.availability_zones or [""])[0],
-            "flavor": "s3.medium.2",
-            "system_disk_gb": _system_disk_context(image, size)["system_disk_value"],
-            "quantity": 1,
-            "name": "ecs-" + project.project_id[:4],
-        },
-    )
-
-
 @project_required
 @require_http_methods(["GET", "POST"])
 def server_create(request: HtmxHttpRequest) -> HttpResponse:
@@ -305,7 +290,8 @@ def server_create(request: HtmxHttpRequest) -> HttpResponse:
     else:
         pre = _preselection(request, "server")
         image, size = pre["image"], pre["query"].get("system_disk_gb")
-        form = _server_form_filled_in(project, image, size)
+        disk_gb = _system_disk_context(image, size)["system_disk_value"]
+        form = ServerCreateForm.first_open(project, image, disk_gb)
         selected, tab = str(image.pk) if image else "", pre["tab"]
     context = {
         "section": "ecs",

@@ -169,6 +169,43 @@ def image_share(
     is shared and `ShareRefused` names every problem. Each recipient project gets one message.
     """
     ensure_can_change(actor)
+    ids = _checked_project_ids(project_ids)
+    image_pks = list(dict.fromkeys(image.pk for image in images))
+    if not image_pks:
+        raise ImsError("IMG.0086")
+    quota = lock_quota(project)
+    locked = _lock_images(image_pks)
+    image_problems, shareable = _image_problems(locked, project)
+    id_problems, recipients = _recipient_problems(ids, project)
+    members = list(ImageMember.objects.select_for_update().filter(image__in=locked).order_by("pk"))
+    current: dict[object, dict[int, ImageMember]] = {image.pk: {} for image in locked}
+    for member in members:
+        current[member.image_id][member.project_id] = member
+    new_members = {
+        image.pk: [r for r in recipients if r.pk not in current[image.pk]] for image in shareable
+    }
+    counted = shared_image_ids(project)
+    quota_problems = [
+        ShareProblem(error, _("Quota"))
+        for error in quota.sharing_refusals(
+            new_images=sum(1 for i in shareable if i.pk not in counted and new_members[i.pk]),
+            new_members=sum(len(new) for new in new_members.values()),
+        )
+    ]
+    problems = (
+        image_problems
+        + id_problems
+        + _grant_problems(shareable, recipients)
+        + _limit_problems(shareable, current, new_members)
+        + quota_problems
+    )
+    if problems:
+        raise ShareRefused(problems)
+    return _members_write(project, locked, recipients, current)
+
+
+def _checked_project_ids(project_ids: Sequence[str]) -> list[str]:
+    """The submitted project IDs, normalized; refused when none or too many."""
     ids = normalize_project_ids(project_ids)
     if not ids:
         raise ConsoleError(_("Enter one or more project IDs."))
@@ -180,13 +217,16 @@ def image_share(
                 count=len(ids),
             )
         )
-    image_pks = list(dict.fromkeys(image.pk for image in images))
-    if not image_pks:
-        raise ImsError("IMG.0086")
-    quota = lock_quota(project)
-    # The images stay locked until the members are written, so two submissions for the
-    # same image queue up instead of both passing the recipient limit (D7); a fixed lock
-    # order keeps them from deadlocking.
+    return ids
+
+
+def _lock_images(image_pks: list[object]) -> list[Image]:
+    """Lock the images in key order; one that has gone is IMG.0144.
+
+    The images stay locked until the members are written, so two submissions for the same
+    image queue up instead of both passing the recipient limit (D7); a fixed lock order
+    keeps them from deadlocking.
+    """
     locked = list(
         Image.objects.select_for_update(of=("self",))
         .select_related("kms_key")
@@ -195,7 +235,13 @@ def image_share(
     )
     if len(locked) != len(image_pks):
         raise ImsError("IMG.0144")
+    return locked
 
+
+def _image_problems(
+    locked: list[Image], project: Project
+) -> tuple[list[ShareProblem], list[Image]]:
+    """The refusal of each image that cannot be shared, and the images that can."""
     problems: list[ShareProblem] = []
     shareable: list[Image] = []
     for image in locked:
@@ -203,13 +249,20 @@ def image_share(
             problems.append(ShareProblem(refusal, format_lazy(_("Image {name}"), name=image.name)))
         else:
             shareable.append(image)
+    return problems, shareable
 
+
+def _recipient_problems(
+    ids: list[str], project: Project
+) -> tuple[list[ShareProblem], list[Project]]:
+    """The refusal of each project ID that names no possible recipient, and the recipients."""
     found = {
         p.project_id: p
         for p in Project.objects.filter(
             project_id__in=[pid for pid in ids if HEX32_RE.match(pid)]
         ).select_related("tenant")
     }
+    problems: list[ShareProblem] = []
     recipients: list[Project] = []
     for pid in ids:
         subject = format_lazy(_("Project ID {id}"), id=_shown_id(pid))
@@ -227,9 +280,14 @@ def image_share(
             recipients.append(target)
             continue
         problems.append(ShareProblem(error, subject, pid))
+    return problems, recipients
 
+
+def _grant_problems(shareable: list[Image], recipients: list[Project]) -> list[ShareProblem]:
+    """An encrypted image needs its key granted to each recipient's account (D10)."""
     encrypted = [image for image in shareable if image.kms_key_id]
     granted = _grants_for_sharing(encrypted, {r.tenant_id for r in recipients})
+    problems = []
     for target in recipients:
         for image in encrypted:
             if (image.kms_key_id, target.tenant_id) not in granted:
@@ -245,50 +303,45 @@ def image_share(
                         key=image.kms_key.alias,
                     ),
                 )
-                problems.append(
-                    ShareProblem(
-                        error,
-                        format_lazy(_("Project ID {id}"), id=target.project_id),
-                        target.project_id,
-                    )
-                )
+                subject = format_lazy(_("Project ID {id}"), id=target.project_id)
+                problems.append(ShareProblem(error, subject, target.project_id))
+    return problems
 
-    members = list(ImageMember.objects.select_for_update().filter(image__in=locked).order_by("pk"))
-    current: dict[object, dict[int, ImageMember]] = {image.pk: {} for image in locked}
-    for member in members:
-        current[member.image_id][member.project_id] = member
+
+def _limit_problems(
+    shareable: list[Image],
+    current: dict[object, dict[int, ImageMember]],
+    new_members: dict[object, list[Project]],
+) -> list[ShareProblem]:
+    """Each image whose recipients would exceed its limit (D7)."""
+    problems = []
     for image in shareable:
-        new = [r for r in recipients if r.pk not in current[image.pk]]
-        total = len(current[image.pk]) + len(new)
-        if total > image.max_members:
-            full_ecs = image.image_type == Image.ImageType.FULL_ECS
-            if full_ecs:
-                text = _(
-                    "The recipient limit would be exceeded: a full-ECS image can be shared with "
-                    "at most {max} projects. It has {has} and this submission would add {add}."
-                )
-            else:
-                text = _(
-                    "The recipient limit would be exceeded: a system or data disk image can be "
-                    "shared with at most {max} projects. It has {has} and this submission would "
-                    "add {add}."
-                )
-            error = ConsoleError(
-                format_lazy(text, max=image.max_members, has=len(current[image.pk]), add=len(new))
+        has, add = len(current[image.pk]), len(new_members[image.pk])
+        if has + add <= image.max_members:
+            continue
+        if image.image_type == Image.ImageType.FULL_ECS:
+            text = _(
+                "The recipient limit would be exceeded: a full-ECS image can be shared with "
+                "at most {max} projects. It has {has} and this submission would add {add}."
             )
-            problems.append(ShareProblem(error, format_lazy(_("Image {name}"), name=image.name)))
-    new_members = {
-        image.pk: [r for r in recipients if r.pk not in current[image.pk]] for image in shareable
-    }
-    counted = shared_image_ids(project)
-    for error in quota.sharing_refusals(
-        new_images=sum(1 for i in shareable if i.pk not in counted and new_members[i.pk]),
-        new_members=sum(len(new) for new in new_members.values()),
-    ):
-        problems.append(ShareProblem(error, _("Quota")))
-    if problems:
-        raise ShareRefused(problems)
+        else:
+            text = _(
+                "The recipient limit would be exceeded: a system or data disk image can be "
+                "shared with at most {max} projects. It has {has} and this submission would "
+                "add {add}."
+            )
+        error = ConsoleError(format_lazy(text, max=image.max_members, has=has, add=add))
+        problems.append(ShareProblem(error, format_lazy(_("Image {name}"), name=image.name)))
+    return problems
 
+
+def _members_write(
+    project: Project,
+    locked: list[Image],
+    recipients: list[Project],
+    current: dict[object, dict[int, ImageMember]],
+) -> ShareResult:
+    """Add the new shares, share rejected ones again (pending), note them, tell recipients."""
     now = timezone.now()
     created: list[ImageMember] = []
     reshared: list[ImageMember] = []
@@ -315,6 +368,15 @@ def image_share(
         ImageMember.objects.filter(pk__any=[m.pk for m in reshared]).update(
             status=ImageMember.Status.PENDING, vault=None, updated=now
         )
+    _note_shares(created, reshared)
+    notified = [target for target in recipients if target.pk in per_recipient]
+    messages_send(_share_message(project, target, per_recipient[target.pk]) for target in notified)
+    return ShareResult(
+        added=created + reshared, reshared=reshared, already_shared=already, notified=notified
+    )
+
+
+def _note_shares(created: list[ImageMember], reshared: list[ImageMember]) -> None:
     reshared_ids = {m.pk for m in reshared}
     for member in created + reshared:
         detail = {"project_id": member.project.project_id, "status": member.status}
@@ -325,12 +387,6 @@ def image_share(
             resource_name=member.image.name,
             detail=detail,
         )
-
-    notified = [target for target in recipients if target.pk in per_recipient]
-    messages_send(_share_message(project, target, per_recipient[target.pk]) for target in notified)
-    return ShareResult(
-        added=created + reshared, reshared=reshared, already_shared=already, notified=notified
-    )
 
 
 def image_resource(kw: dict[str, Any]) -> tuple[object, str]:
