@@ -9,6 +9,7 @@ from django.apps import apps
 from factory.django import DjangoModelFactory
 
 from tests import factories
+from tests.test_architecture import ORDER
 
 FACTORIES = sorted(
     (
@@ -21,7 +22,7 @@ FACTORIES = sorted(
     ),
     key=lambda f: f.__name__,
 )
-PROJECT_APPS = ["console", "ims", "vaults"]
+PROJECT_APPS = ORDER
 
 
 @pytest.mark.django_db
