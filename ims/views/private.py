@@ -250,6 +250,8 @@ def image_share(request: HtmxHttpRequest) -> HttpResponse:
         "refusals": [(image, refusal) for image, refusal in refusals if refusal],
         "encrypted": [image for image in images if image.kms_key_id],
         "members": members,
+        # OK waits for an image, and for a recipient to stop sharing with.
+        "nothing_to_submit": not images or (tab == "stop" and not members),
         "selection": selection,
         "selection_query": urlencode([("image", image.pk) for image in images]),
         "share_form": share_form,
@@ -357,6 +359,7 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
         "image": image,
         "form": form,
         "members": members,
+        "nothing_to_submit": not members,
         "chosen": chosen,
     }
     return render_dialog(
