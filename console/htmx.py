@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
@@ -76,9 +77,23 @@ def finish(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def paginate(items: Any, number: object) -> Page:
-    """One page of a list, at the console's page size."""
-    return Paginator(items, settings.CONSOLE_PAGE_SIZE).get_page(number)
+def paginate(items: Any, number: object, count: int | None = None) -> Page:
+    """One page of a list, at the console's page size; `count`, when already known, spares
+    the paginator its COUNT query."""
+    paginator = Paginator(items, settings.CONSOLE_PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(number)
+
+
+def safe_next(request: HttpRequest, url: str | None, default: str | None = None) -> str | None:
+    """`url` when it stays on this site (a `next` parameter is the visitor's to forge), else
+    `default`."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
 
 
 def refuse(request: HtmxHttpRequest, error: ConsoleError, form: Form | None = None) -> None:

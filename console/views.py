@@ -9,13 +9,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from console.decorators import project_required
 from console.forms import LoginForm, PreferencesForm, RegionSwitchForm
+from console.htmx import safe_next
 from console.middleware import REGION_SESSION_KEY
 from console.models import Tenant, User
 from console.screening import too_large_page
@@ -44,15 +44,6 @@ def demo_personas() -> list[dict[str, str]]:
     ).values_list("username", "password")
     usable = {u for u, encoded in users if demo_password_works(u, encoded, DEMO_PASSWORD)}
     return [{"username": u, "account": a, "role": r} for u, a, r in DEMO_PERSONAS if u in usable]
-
-
-def _safe_next(request: HttpRequest, target: str) -> str:
-    """`target` if it stays on this console, else the images console."""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("ims:shared_images")
 
 
 class LoginView(auth_views.LoginView):
@@ -105,7 +96,7 @@ def region_switch(request: HttpRequest) -> HttpResponse:
         # A region where the tenant has no project does not exist for this user.
         raise Http404(_("Your account has no project in this region."))
     request.session[REGION_SESSION_KEY] = code
-    target = _safe_next(request, form.cleaned_data["next"])
+    target = safe_next(request, form.cleaned_data["next"], reverse("ims:shared_images"))
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
@@ -127,7 +118,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     time_zone = form.cleaned_data["time_zone"] or None
     if request.user.is_authenticated and (language or time_zone):
         preferences_set(user=request.user, language=language, time_zone=time_zone)
-    response = HttpResponseRedirect(_safe_next(request, form.cleaned_data["next"]))
+    response = HttpResponseRedirect(
+        safe_next(request, form.cleaned_data["next"], reverse("ims:shared_images"))
+    )
     if language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

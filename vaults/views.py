@@ -9,13 +9,19 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused, VaultNotFound
-from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog, render_page
+from console.htmx import (
+    HtmxHttpRequest,
+    dialog_done,
+    refuse,
+    render_dialog,
+    render_page,
+    safe_next,
+)
 from vaults import services
 from vaults.forms import VaultCreateForm, VaultDeleteForm, VaultExpandForm
 from vaults.models import Vault
@@ -28,15 +34,6 @@ def _vault_or_404(request: HtmxHttpRequest, vault_id: UUID) -> Vault:
     """A vault of the current project (so also of the current region), else 404."""
     vaults = Vault.objects.for_project(request.project).with_usage().select_related("project")
     return get_object_or_404(vaults, vault_id=vault_id)
-
-
-def _safe_next(request: HtmxHttpRequest, url: str | None) -> str | None:
-    """The `next` URL when it stays on this site, else None."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
 
 
 def _refuse(request: HtmxHttpRequest, form: forms.Form, error: ConsoleError) -> None:
@@ -97,7 +94,7 @@ def vault_create(request: HtmxHttpRequest) -> HttpResponse:
                 _refuse(request, form, error)
             else:
                 messages.success(request, _("Vault %(name)s created.") % {"name": vault.name})
-                target = _safe_next(request, data["next"])
+                target = safe_next(request, data["next"])
                 return redirect(target or reverse("vaults:vault_detail", args=[vault.vault_id]))
     else:
         form = VaultCreateForm(
@@ -106,7 +103,7 @@ def vault_create(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "section": "vaults",
         "form": form,
-        "next_url": _safe_next(request, form["next"].value()),
+        "next_url": safe_next(request, form["next"].value()),
     }
     return render_page(request, "vaults/vault_form.html", context)
 

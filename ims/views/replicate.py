@@ -73,9 +73,7 @@ def image_replicate(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
                 )
                 % {"source": image.name, "copy": copy.name},
             )
-            return dialog_done(
-                request, fallback_url=reverse("ims:private_images"), event="image-replicated"
-            )
+            return dialog_done(request, fallback_url=reverse("ims:private_images"))
     keys = (
         Key.objects.for_project(project)
         .custom()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,7 +16,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from console.decorators import project_required
 from console.errors import ConsoleError, RoleRefused
-from console.htmx import HtmxHttpRequest, dialog_done, refuse, render_dialog, render_page
+from console.htmx import (
+    HtmxHttpRequest,
+    dialog_done,
+    paginate,
+    refuse,
+    render_dialog,
+    render_page,
+)
 from console.models import Project
 from ims.forms import MemberSelectionForm, SharedListFilterForm
 from ims.models import Image, ImageMember
@@ -69,7 +74,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     banner_only = request.method == "GET" and request.htmx and request.htmx.target == "banner"
     counts = _state_counts(project, view=view, filtered=filtered, banner_only=banner_only)
     # The banner pages too: a project may have thousands of shares waiting.
-    pending = _page(pending_members, filters.get("pending_page"), counts["pending"])
+    pending = paginate(pending_members, filters.get("pending_page"), counts["pending"])
     query = {
         k: v for k, v in filters.items() if v and k in ("q", "type", "view", "tag_key", "tag_value")
     }
@@ -89,7 +94,7 @@ def _shared_context(request: HtmxHttpRequest) -> dict[str, object]:
     if filters.get("type"):
         members = members.filter(image__image_type=filters["type"])
     members = members.with_key_access(project.tenant_id).order_by("-updated", "-pk")
-    page = _page(members, filters.get("page"), None if filtered else counts[view])
+    page = paginate(members, filters.get("page"), None if filtered else counts[view])
     return context | {
         "page": page,
         "rejected_count": counts[ImageMember.Status.REJECTED],
@@ -115,14 +120,6 @@ def _state_counts(
     if len(needed) < len(ImageMember.Status.values):
         shares = shares.filter(status__in=needed)
     return shares.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in needed})
-
-
-def _page(items: QuerySet, number: object, count: int | None) -> Page:
-    """One page of `items`; `count`, when already known, spares the paginator its query."""
-    paginator = Paginator(items, settings.CONSOLE_PAGE_SIZE)
-    if count is not None:
-        paginator.count = count
-    return paginator.get_page(number)
 
 
 @project_required
@@ -236,7 +233,6 @@ def _refreshed(request: HtmxHttpRequest) -> HttpResponse:
     return dialog_done(
         request,
         fallback_url=_back_url(request),
-        event="shares-changed",
         refresh="ims/shared_images.html#refresh",
         context=_shared_context(request) if request.htmx else None,
     )
