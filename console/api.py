@@ -4,6 +4,7 @@ the endpoints a service registers, and the Ninja setup."""
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -260,4 +261,27 @@ class ApiJsonErrorsMiddleware:
             if allow := response.get("Allow"):
                 replaced["Allow"] = allow
             return replaced
+        return response
+
+
+class ApiHeadersMiddleware:
+    """Under /api/: a request ID on every answer, and on a 401 where to get a token.
+
+    `X-Openstack-Request-Id` as every OpenStack service sends it (and `X-Request-Id`, which
+    the Huawei Cloud SDK reads); `WWW-Authenticate` as Keystone's middleware sends it.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Add the headers to an API response (after the host-root rewrites)."""
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            request_id = f"req-{uuid.uuid4()}"
+            response.headers.setdefault("X-Openstack-Request-Id", request_id)
+            response.headers.setdefault("X-Request-Id", request_id)
+            if response.status_code == 401:
+                identity = request.build_absolute_uri("/api/iam")
+                response.headers.setdefault("WWW-Authenticate", f'Keystone uri="{identity}"')
         return response

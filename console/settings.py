@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # is never in a body. Whoever adds a secret to a page that echoes request input must
     # mask it the same way.
     "console.middleware.GZipMiddleware",
+    # Outside the one below, so that the error bodies it makes get the API's headers too.
+    "console.api.ApiHeadersMiddleware",
     "console.api.ApiJsonErrorsMiddleware",
     "ims.api.middleware.ImsRootMiddleware",
     "console.iam.middleware.IamRootMiddleware",

@@ -6,13 +6,14 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from console.api import no_content
 from console.errors import ImsError, NotFound
+from console.iam.schemas import Error
 from console.ids import HEX32_RE, Hex32Text, UuidText
 from ims.api import docs, filters
 from ims.api.common import ERRORS, not_a_member, owned_image, parse_uuid, visible_image
@@ -259,6 +260,19 @@ SCHEMAS = {
     "member": docs.MEMBER_SCHEMA,
     "members": docs.MEMBERS_SCHEMA,
 }
+
+
+@router.get("/v2/info/import", response={200: dict, **ERRORS}, tags=["Discovery"])
+def info_import(request: HttpRequest):
+    """The image import methods of this cloud: none, images take their data by upload."""
+    methods = {"description": "Import methods available.", "type": "array", "value": []}
+    return {"import-methods": methods}
+
+
+@router.get("/v2/info/stores", response={404: Error, **ERRORS}, tags=["Discovery"])
+def info_stores(request: HttpRequest):
+    """Glance's store list exists with several stores; this cloud has one image store."""
+    raise Http404(_("Multi backend is not supported at this site."))
 
 
 @router.get("/v2/schemas/{name}", response={200: dict, **ERRORS})
