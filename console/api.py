@@ -24,6 +24,7 @@ from console.errors import (
     LimitExceeded,
     NotFound,
     ShareRefused,
+    Throttled,
     UnsupportedMediaType,
 )
 
@@ -39,6 +40,7 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     Conflict: 409,
     LimitExceeded: 413,
     UnsupportedMediaType: 415,
+    Throttled: 429,
     Http404: 404,
     ValidationError: 400,
     AuthenticationError: 401,
@@ -126,12 +128,12 @@ def error_for(exc: Exception, default_code: str) -> JsonResponse:
     message = getattr(exc, "message", "") or str(exc) or MESSAGES["IAM.0011"]
     response = error_response(http_status(exc), code, message)
     if response.status_code == 429:
-        response["Retry-After"] = str(retry_after_seconds())
+        response["Retry-After"] = str(getattr(exc, "retry_after", None) or retry_after_seconds())
     return response
 
 
 def retry_after_seconds() -> int:
-    """How long a locked-out login waits (django-axes' cool-down), for Retry-After."""
+    """How long a locked-out login waits (django-axes' cool-down), for its Retry-After."""
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 

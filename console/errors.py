@@ -142,6 +142,7 @@ MESSAGES.update(
         "APIGW.0101": _("The API does not exist."),
         "APIGW.0105": _("The method is not allowed for this API."),
         "APIGW.0201": _("The request body is too large."),
+        "APIGW.0308": _("The throttling threshold has been reached."),
         "APIGW.0500": _("The request could not be processed."),
     }
 )
@@ -182,6 +183,14 @@ class LimitExceeded(CodedError):
 
 class UnsupportedMediaType(CodedError):
     """A body in a media type the operation does not take (Glance's 415)."""
+
+
+class Throttled(CodedError):
+    """Too much asked at once (the API gateway's 429); `retry_after` seconds is worth a wait."""
+
+    def __init__(self, code: str, detail: Text = "", *, retry_after: int) -> None:
+        super().__init__(code, detail)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

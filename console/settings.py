@@ -289,6 +289,8 @@ IMS_REPLICATION_SECONDS = env.float("IMS_REPLICATION_SECONDS", default=5.0)
 # Extra time a batch member job takes after its change, before it commits (0: none). The
 # tests of a worker killed mid-job set it; the real batches take no longer than their work.
 IMS_MEMBER_JOB_SECONDS = env.float("IMS_MEMBER_JOB_SECONDS", default=0.0)
+# Batch member jobs one account may have waiting or running at a time (a 429 beyond).
+IMS_QUEUED_JOBS_PER_TENANT = env.int("IMS_QUEUED_JOBS_PER_TENANT", default=20)
 
 # Rows per page of every console list (the real console's default).
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=10)

@@ -12,9 +12,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from console.errors import ConsoleError, ImsError, ShareRefused
-from console.models import Project, User
+from console.errors import ConsoleError, ImsError, ShareRefused, Throttled
+from console.models import Project, Tenant, User
 from console.services import ensure_can_change
 from ims.models import Image, ImageMember, Job
 from ims.services import (
@@ -35,14 +37,51 @@ DEFAULT_CODE = {
 }
 
 
+# A refused submission's Retry-After: jobs take milliseconds once a worker reaches them.
+THROTTLED_RETRY_SECONDS = 2
+
+
+def queued_jobs_refusal(project: Project) -> Throttled | None:
+    """Why `project`'s account may not queue another job now, or None.
+
+    An account may have `IMS_QUEUED_JOBS_PER_TENANT` jobs waiting or running at a time, over
+    all its projects, so that one account's burst cannot delay another's jobs for long.
+    """
+    limit = settings.IMS_QUEUED_JOBS_PER_TENANT
+    queued = Job.objects.queued().filter(project__tenant_id=project.tenant_id).count()
+    if queued < limit:
+        return None
+    return Throttled(
+        "APIGW.0308",
+        format_lazy(
+            _(
+                "{count} batch member jobs of this account are waiting or running; at most "
+                "{limit} may be. Try again when some have ended."
+            ),
+            count=queued,
+            limit=limit,
+        ),
+        retry_after=THROTTLED_RETRY_SECONDS,
+    )
+
+
 def job_submit(*, actor: User, project: Project, job_type: str, request: dict[str, Any]) -> Job:
     """Record a job (INIT) and queue it; the worker runs it with `job_run`.
 
     A read-only user is refused here, at once, as its single-member calls are: a job that
-    could only fail is never queued.
+    could only fail is never queued. So is an account at its limit of queued jobs (429),
+    checked with its row locked so that simultaneous submissions cannot both pass it.
     """
     ensure_can_change(actor)
-    job = Job.objects.create(job_type=job_type, project=project, user=actor, request=request)
+    with transaction.atomic():
+        list(
+            Tenant.objects.select_for_update(no_key=True)
+            .filter(pk=project.tenant_id)
+            .values_list("pk", flat=True)
+        )
+        if refusal := queued_jobs_refusal(project):
+            raise refusal
+        job = Job.objects.create(job_type=job_type, project=project, user=actor, request=request)
     result = run_member_job.enqueue(job.job_id)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
@@ -126,6 +165,8 @@ def _reason(error: ConsoleError) -> tuple[str, str]:
 MAX_ATTEMPTS = 3
 INTERRUPTED = "The job was interrupted {count} times and was not run again. Nothing was changed."
 INTERNAL = "The job failed because of an internal error. Nothing was changed."
+# What a job whose task failed outside the job's own handling reads as (see `job_doc`).
+TASK_FAILED_CODE, TASK_FAILED = "IMG.0112", "The job's task failed."
 
 
 class WorkerLost(Exception):
@@ -202,44 +243,72 @@ def _finish(pk: int, attempt: int) -> str:
     return job.status
 
 
+def _uuids(values: Any) -> list[str]:
+    """The values that are UUIDs, as Python writes them (task IDs of the database queue)."""
+    found = []
+    for value in values:
+        try:
+            found.append(str(uuid.UUID(str(value))))
+        except ValueError:
+            continue
+    return found
+
+
+def _recovered(job: Job, *, task_failed: bool) -> None:
+    """Set what a job left by a dead worker becomes: FAIL, or INIT to be queued again."""
+    if task_failed:
+        job.status, job.error_code, job.fail_reason = Job.Status.FAIL, TASK_FAILED_CODE, TASK_FAILED
+        job.entities, job.end_time = {"results": []}, timezone.now()
+    elif job.attempts >= MAX_ATTEMPTS:
+        job.status, job.error_code = Job.Status.FAIL, DEFAULT_CODE[job.job_type]
+        job.fail_reason = INTERRUPTED.format(count=job.attempts)
+        job.entities, job.end_time = {"results": []}, timezone.now()
+    else:
+        job.status, job.begin_time = Job.Status.INIT, None
+    logger.warning("Batch member job %s recovered: %s", job.job_id, job.status)
+
+
 def jobs_recover() -> list[Job]:
     """Queue again the jobs whose worker died; a worker runs this when it starts.
 
     A job RUNNING in the database is one whose change has not committed (see `job_run`), so
     running it again does what it would have done; after `MAX_ATTEMPTS` runs it ends FAIL.
-    A job still INIT whose task a worker had claimed is queued again too. The rows of jobs
-    a live worker is running are locked: this waits for them and then finds them ended.
-    Returns the jobs it queued again or ended.
+    A job still INIT whose task a worker had claimed is queued again too, and one whose
+    task failed before the job started ends FAIL, as its document already says. The rows of
+    jobs a live worker is running are locked: this waits for them and then finds them
+    ended. Returns the jobs it queued again or ended.
     """
     from django_tasks_db.models import DBTaskResult
 
-    claimed = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-    claimed_ids = [str(uuid.UUID(str(pk))) for pk in claimed.values_list("pk", flat=True)]
+    waiting = _uuids(Job.objects.filter(status=Job.Status.INIT).values_list("task_id", flat=True))
+    states = {
+        str(uuid.UUID(str(pk))): status
+        for pk, status in DBTaskResult.objects.filter(pk__in=waiting).values_list("pk", "status")
+    }
+    claimed = [t for t, status in states.items() if status == TaskResultStatus.RUNNING]
+    failed = [t for t, status in states.items() if status == TaskResultStatus.FAILED]
     with transaction.atomic():
         jobs = list(
             Job.objects.select_for_update()
             .filter(
-                Q(status=Job.Status.RUNNING) | Q(status=Job.Status.INIT, task_id__in=claimed_ids)
+                Q(status=Job.Status.RUNNING)
+                | Q(status=Job.Status.INIT, task_id__in=claimed + failed)
             )
             .order_by("pk")
         )
         if not jobs:
             return []
         # The dead runs' task results say how they ended, instead of RUNNING for ever.
-        claimed.filter(pk__in=[j.task_id for j in jobs if j.task_id in claimed_ids]).update(
+        DBTaskResult.objects.filter(
+            pk__in=_uuids(j.task_id for j in jobs), status=TaskResultStatus.RUNNING
+        ).update(
             status=TaskResultStatus.FAILED,
             finished_at=timezone.now(),
             exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
             traceback="The worker running this task stopped.",
         )
         for job in jobs:
-            if job.attempts >= MAX_ATTEMPTS:
-                job.status, job.error_code = Job.Status.FAIL, DEFAULT_CODE[job.job_type]
-                job.fail_reason = INTERRUPTED.format(count=job.attempts)
-                job.entities, job.end_time = {"results": []}, timezone.now()
-            else:
-                job.status, job.begin_time = Job.Status.INIT, None
-            logger.warning("Batch member job %s recovered: %s", job.job_id, job.status)
+            _recovered(job, task_failed=job.status == Job.Status.INIT and job.task_id in failed)
         Job.objects.bulk_update(
             jobs, ["status", "error_code", "fail_reason", "entities", "begin_time", "end_time"]
         )

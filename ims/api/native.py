@@ -17,7 +17,7 @@ from console.ids import HEX32_RE, Hex32Text, UuidText
 from ims.api import docs
 from ims.api.common import ERRORS, not_a_member, not_visible, parse_uuid, visible_image
 from ims.api.glance import ImageFilters, image_page
-from ims.api.jobs import job_submit, run_member_job
+from ims.api.jobs import TASK_FAILED, TASK_FAILED_CODE, job_submit, run_member_job
 from ims.api.schemas import (
     BatchMembers,
     BatchUpdate,
@@ -62,20 +62,24 @@ def _check_ids(images: list[str], projects: list[str] | None = None) -> None:
         raise ImsError("IMG.0067", _("A project ID is empty."))
 
 
+# An account at its limit of queued jobs is told to come back (429, APIGW.0308).
+JOB_ERRORS = {**ERRORS, 429: ERRORS[400]}
+
+
 def _submitted(request: HttpRequest, job_type: str, payload: dict) -> dict:
     caller = request.auth
     job = job_submit(actor=caller.user, project=caller.project, job_type=job_type, request=payload)
     return {"job_id": job.job_id}
 
 
-@router.post("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+@router.post("/v1/cloudimages/members", response={200: JobId, **JOB_ERRORS})
 def batch_add(request: HttpRequest, body: BatchMembers):
     """Share images with projects, as a job (imsAddImageMembersJob)."""
     _check_ids(body.images, body.projects)
     return _submitted(request, Job.JobType.ADD, body.dict())
 
 
-@router.put("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+@router.put("/v1/cloudimages/members", response={200: JobId, **JOB_ERRORS})
 def batch_update(request: HttpRequest, body: BatchUpdate):
     """Accept or reject shares of the caller's project, as a job (imsUpdateImageMembersJob)."""
     _check_ids(body.images)
@@ -88,7 +92,7 @@ def batch_update(request: HttpRequest, body: BatchUpdate):
     return _submitted(request, Job.JobType.UPDATE, body.dict())
 
 
-@router.delete("/v1/cloudimages/members", response={200: JobId, **ERRORS})
+@router.delete("/v1/cloudimages/members", response={200: JobId, **JOB_ERRORS})
 def batch_delete(request: HttpRequest, body: BatchMembers):
     """Stop sharing images with projects, as a job (imsDelImageMembersJob)."""
     _check_ids(body.images, body.projects)
@@ -113,8 +117,7 @@ def job_doc(job: Job) -> dict:
         except (TaskResultDoesNotExist, NotImplementedError):
             result = None  # a backend that keeps no results (immediate) reports nothing
         if result is not None and result.status.name == "FAILED":
-            status, error_code = Job.Status.FAIL, "IMG.0112"
-            fail_reason = "The job's task failed."
+            status, error_code, fail_reason = Job.Status.FAIL, TASK_FAILED_CODE, TASK_FAILED
     return {
         "job_id": job.job_id,
         "job_type": job.job_type,

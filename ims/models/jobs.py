@@ -10,6 +10,14 @@ from console.ids import new_hex32
 from console.models import Project
 
 
+class JobQuerySet(models.QuerySet["Job"]):
+    """Jobs, and those not ended yet."""
+
+    def queued(self) -> JobQuerySet:
+        """Waiting for a worker or running: what counts against an account's limit."""
+        return self.filter(status__in=QUEUED)
+
+
 class Job(models.Model):
     """A batch member job; its document is what GET /v1/{project_id}/jobs/{job_id} answers."""
 
@@ -43,8 +51,21 @@ class Job(models.Model):
     fail_reason = models.TextField(blank=True)
     entities = models.JSONField(default=dict, blank=True)
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created", "-id"]
+        indexes = [
+            # The few jobs not ended yet, however many have: the limit per account counts them.
+            models.Index(
+                fields=["project"],
+                condition=models.Q(status__in=["INIT", "RUNNING"]),
+                name="ims_job_queued_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.job_type} {self.job_id} ({self.status})"
+
+
+QUEUED = (Job.Status.INIT, Job.Status.RUNNING)

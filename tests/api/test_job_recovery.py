@@ -187,3 +187,23 @@ def test_a_job_a_live_worker_is_running_is_left_to_it(world, settings):
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("SUCCESS", 1)
     assert ImageMember.objects.count() == 1
+
+
+def test_a_job_whose_task_failed_before_it_started_ends_fail_as_its_document_says(world, settings):
+    settings.TASKS = DATABASE_QUEUE
+    image = ImageFactory(owner=world.sharer_de)
+    api = Api(world.sharer_user, world.sharer_de)
+    body = {"images": [str(image.pk)], "projects": [world.recipient_de.project_id]}
+    job_id = api.call("post", MEMBERS, body).json()["job_id"]
+    job = Job.objects.get(job_id=job_id)
+    DBTaskResult.objects.filter(pk=job.task_id).update(status="FAILED")
+    shown = api.get(f"/v1/cloudimages/job/{job_id}").json()
+    assert jobs.jobs_recover() == [job]
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.fail_reason) == (
+        "FAIL",
+        shown["error_code"],
+        shown["fail_reason"],
+    )
+    assert api.get(f"/v1/cloudimages/job/{job_id}").json()["status"] == "FAIL"
+    assert not ImageMember.objects.exists()
