@@ -18,6 +18,7 @@ from ninja.parser import Parser
 
 from console.errors import (
     MESSAGES,
+    BatchRefused,
     Conflict,
     ConsoleError,
     Forbidden,
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 HTTP_STATUS: dict[type[Exception] | str, int] = {
     # A submission refused as a whole names every problem, whatever their codes.
     ShareRefused: 400,
+    BatchRefused: 400,
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
@@ -61,6 +63,7 @@ HTTP_STATUS: dict[type[Exception] | str, int] = {
     "IMG.0047": 403,
     "IMG.0089": 403,
     "IMG.0092": 403,
+    "IMG.0094": 403,
     "IMG.0106": 403,
     "IMG.0027": 404,
     "IMG.0086": 404,

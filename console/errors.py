@@ -111,8 +111,11 @@ MESSAGES.update(
         "IMG.0003": _("The image name format is invalid."),
         "IMG.0004": _("The description contains more than 1024 characters."),
         "IMG.0013": _("The image name is not specified."),
+        "IMG.0028": _("The image in the request is protected."),
         "IMG.0054": _("The image description format is invalid."),
         "IMG.0055": _("The memory or disk size is invalid."),
+        "IMG.0090": _("The image being created cannot be deleted."),
+        "IMG.0094": _("The public image cannot be deleted."),
     }
 )
 
@@ -211,6 +214,14 @@ class ShareRefused(ConsoleError):
     def __init__(self, problems: list[ShareProblem]) -> None:
         self.problems = problems
         # Lazy: each problem is rendered (and translated) only when the message is shown.
+        super().__init__(format_lazy(" ".join(["{}"] * len(problems)), *problems))
+
+
+class BatchRefused(ConsoleError):
+    """A batch refused as a whole (D7): nothing changed; `problems` names each item and why."""
+
+    def __init__(self, problems: list[ShareProblem]) -> None:
+        self.problems = problems
         super().__init__(format_lazy(" ".join(["{}"] * len(problems)), *problems))
 
 

@@ -108,6 +108,15 @@ class ImageSelectionForm(forms.Form):
         return any(self.has_error("image", code) for code in FOREIGN_VALUE_CODES)
 
 
+class ImagesDeleteForm(ImageSelectionForm):
+    """Delete Image: the selected images and whether full-ECS images' backups go too."""
+
+    delete_backups = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Delete CSBS backups or cloud server backups of the full-ECS images"),
+    )
+
+
 class ProjectIdsForm(forms.Form):
     """Recipients typed into the Share Image or Add Tenant dialog."""
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ims.views import manage, private, replicate, shared, tags
+from ims.views import manage, private, removal, replicate, shared, tags
 
 app_name = "ims"
 
@@ -13,9 +13,10 @@ urlpatterns = [
     path("public/", private.public_images, name="public_images"),
     path("private/", private.private_images, name="private_images"),
     path("private/share/", private.image_share, name="image_share"),
+    path("private/delete/", removal.images_delete, name="images_delete"),
     path("images/<uuid:image_id>/", private.image_detail, name="image_detail"),
     path("images/<uuid:image_id>/modify/", manage.image_modify, name="image_modify"),
-    path("images/<uuid:image_id>/delete/", private.image_delete, name="image_delete"),
+    path("images/<uuid:image_id>/delete/", removal.image_delete, name="image_delete"),
     path("images/<uuid:image_id>/members/add/", private.image_member_add, name="image_member_add"),
     path(
         "images/<uuid:image_id>/members/delete/",

@@ -210,12 +210,33 @@ def image_update(request: HttpRequest, image_id: UuidText):
     return docs.image_doc(visible_image(caller, str(image.pk)), caller.project)
 
 
+def _delete_backup(request: HttpRequest) -> bool:
+    """IMS's optional body `{"delete_backup": true}`: also delete a full-ECS image's backups
+    (Glance clients send no body: the backups then stay in their vault, as IMS documents)."""
+    if not request.body:
+        return False
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("delete_backup", False), bool):
+        raise ImsError(
+            "IMG.0001", _('The body must be a JSON object such as {"delete_backup": true}.')
+        )
+    return body.get("delete_backup", False)
+
+
 @router.delete("/v2/images/{image_id}", response={204: None, **ERRORS})
 def image_remove(request: HttpRequest, image_id: UuidText):
-    """Delete an own image and its data (403 when protected, as Glance)."""
+    """Delete an own image and its data (403 when protected, as Glance; 409 while it is
+    being created). IMS's optional body `{"delete_backup": true}` also deletes the backups
+    a full-ECS image keeps in the owner's server backup vault."""
     caller = request.auth
     image = visible_image(caller, image_id)
-    image_delete(actor=caller.user, project=caller.project, image=image)
+    delete_backups = _delete_backup(request)
+    image_delete(
+        actor=caller.user, project=caller.project, image=image, delete_backups=delete_backups
+    )
     return no_content()
 
 

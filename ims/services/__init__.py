@@ -48,7 +48,14 @@ from ims.services.creation import (
     image_creation_finish,
 )
 from ims.services.quotas import QuotaUsage, lock_quota, private_images_left, quota_usage
-from ims.services.removal import image_delete, image_members_delete, images_members_delete
+from ims.services.removal import (
+    DeleteResult,
+    image_delete,
+    image_delete_refusal,
+    image_members_delete,
+    images_delete,
+    images_members_delete,
+)
 from ims.services.replication import image_replicate, image_replication_finish
 from ims.services.sharing import (
     MAX_PROJECT_IDS_PER_SHARE,
@@ -98,7 +105,10 @@ __all__ = [
     "image_create_from_disks",
     "image_create_from_file",
     "image_creation_finish",
+    "DeleteResult",
     "image_delete",
+    "image_delete_refusal",
+    "images_delete",
     "image_lock_for_use",
     "image_members_delete",
     "images_members_delete",

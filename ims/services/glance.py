@@ -287,14 +287,6 @@ def glance_image_create(
     return image
 
 
-def protected_refusal(image: Image) -> ImsError | None:
-    """Why a protected image cannot be deleted, or None."""
-    if image.protected:
-        message = _("Image {id} is protected and cannot be deleted.")
-        return Forbidden("IMG.0001", format_lazy(message, id=image.pk))
-    return None
-
-
 def download_refusal(image: Image, project: Project) -> ImsError | None:
     """Why the image's data cannot be downloaded now, or None (Glance: only an admin may
     download a deactivated image)."""

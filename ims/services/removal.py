@@ -1,8 +1,9 @@
-"""Sharer side: stopping sharing and deleting images (D3, D5, D11)."""
+"""Sharer side: stopping sharing and deleting images (D3, D5, D11; lifecycle §3)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, JSONObject
@@ -10,18 +11,25 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.services import audited, constant, note, note_rows
-from console.errors import ConsoleError
+from console.errors import (
+    BatchRefused,
+    CodedError,
+    Conflict,
+    ConsoleError,
+    Forbidden,
+    ImsError,
+    ShareProblem,
+)
 from console.models import Project, User
 from console.services import ensure_can_change
-from ims.models import Image, ImageMember, MemberBackup
+from ims.models import Image, ImageBackup, ImageMember, MemberBackup
 from ims.services.answers import member_backups_release, uuid_text
-from ims.services.glance import protected_refusal
 from ims.services.sharing import (
     image_resource,
-    lock_own_image,
     lock_own_images,
     normalize_project_ids,
 )
+from vaults import services as vault_services
 
 
 def _lock_members(images: Sequence[Image], **lookups: object) -> list[ImageMember]:
@@ -142,29 +150,147 @@ def images_members_delete(
     return _members_delete(project, images, project_ids)
 
 
+# --- Delete images ---------------------------------------------------------------------
+
+
+def image_delete_refusal(image: Image, project: Project) -> CodedError | None:
+    """Why `project` cannot delete `image`, or None (reference ims-lifecycle §3.1, §3.3).
+
+    A shared image can be deleted: its recipients lose it (D11). An image still being
+    created cannot, so that no half-made backup or file is left behind (IMG.0090 decides
+    the conflict with the user guide, §11.1 #12).
+    """
+    if image.is_public:
+        return ImsError("IMG.0094")
+    if image.owner_id != project.pk:
+        return ImsError("IMG.0092")
+    if image.status == Image.Status.SAVING:
+        return Conflict(
+            "IMG.0090",
+            _("It is Creating; delete it once it is Normal or Error."),
+        )
+    if image.protected:
+        return Forbidden(
+            "IMG.0028",
+            _("Set its protected attribute to false first."),
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What a deletion did: the images and the shares that went with them, and the backups
+    of full-ECS images released from (or kept in) the owner's vaults."""
+
+    images: list[Image]
+    members: list[ImageMember] = field(default_factory=list)
+    released_backups: int = 0
+    released_gb: int = 0
+    kept_backups: int = 0
+
+
+def _images_resource(kw: dict[str, object]) -> tuple[object, str]:
+    images = list(kw["images"])
+    if len(images) == 1:
+        return images[0].pk, images[0].name
+    return "", ", ".join(image.name for image in images)
+
+
+def _lock_images(project: Project, images: Sequence[Image]) -> list[Image]:
+    """Lock the images (in key order); the batch is refused whole if any cannot go."""
+    pks = list(dict.fromkeys(image.pk for image in images))
+    if not pks:
+        raise ImsError("IMG.0086", _("Select one or more images to delete."))
+    locked = list(Image.objects.select_for_update().filter(pk__any=pks).order_by("pk"))
+    found = {image.pk for image in locked}
+    problems = [
+        ShareProblem(ImsError("IMG.0144"), str(image.name))
+        for image in dict((i.pk, i) for i in images).values()
+        if image.pk not in found
+    ]
+    for image in locked:
+        if refusal := image_delete_refusal(image, project):
+            problems.append(ShareProblem(refusal, image.name))
+    if problems:
+        if len(pks) == 1:
+            raise problems[0].error
+        raise BatchRefused(problems)
+    return locked
+
+
+def _owner_backups(images: list[Image]) -> list[dict[str, object]]:
+    """The vault backups the full-ECS images among `images` keep for their owner."""
+    full_ecs = [image.pk for image in images if image.image_type == Image.ImageType.FULL_ECS]
+    if not full_ecs:
+        return []
+    return list(
+        ImageBackup.objects.filter(image__any=full_ecs, vault_backup__isnull=False).values(
+            "image_id", "vault_backup_id", stored_gb=F("vault_backup__size_gb")
+        )
+    )
+
+
 @audited(
     service="IMS",
     operation="deleteImage",
     resource_type="image",
-    resource=image_resource,
+    resource=_images_resource,
 )
-def image_delete(*, actor: User, project: Project, image: Image) -> list[ImageMember]:
-    """Delete `project`'s image (D11); returns the members it had (see `_lock_members`).
+def images_delete(
+    *,
+    actor: User,
+    project: Project,
+    images: Sequence[Image],
+    delete_backups: bool = False,
+) -> DeleteResult:
+    """Delete `project`'s images, all or none (D7, D11; lifecycle §3).
 
-    Recipients lose it at once, the backups it left in their vaults are released, and
-    servers and disks created from it stay (they keep the image name).
+    Recipients lose them at once and the backups they left in recipients' vaults are
+    released (D5); servers and disks created from them stay (they keep the image name).
+    With `delete_backups`, the backups of full-ECS images stored in the owner's server
+    backup vaults are released too (the console's "Delete CSBS backups or cloud server
+    backups" and the API's `delete_backup`); without it they stay in those vaults. Image
+    files leave the store once the deletion commits. A constant number of statements,
+    whatever the number of images.
     """
     ensure_can_change(actor)
-    locked = lock_own_image(project, image, code="IMG.0092")
-    if refused := protected_refusal(locked):
-        raise refused
-    members = _lock_members([locked])
-    note(
-        resource_id=str(locked.pk),
-        resource_name=locked.name,
-        detail={"members": [m.project_code for m in members]},
+    locked = _lock_images(project, images)
+    pks = [image.pk for image in locked]
+    members = _lock_members(locked)
+    backups = _owner_backups(locked)
+    if delete_backups and backups:
+        vault_services.backups_release(backups=[b["vault_backup_id"] for b in backups])
+    codes: dict[object, list[str]] = {pk: [] for pk in pks}
+    for member in members:
+        codes[member.image_id].append(member.project_code)
+    for image in locked:
+        own = [b for b in backups if b["image_id"] == image.pk]
+        detail: dict[str, object] = {"members": codes[image.pk]}
+        if own:
+            detail["backups"] = "deleted" if delete_backups else "kept"
+            detail["backup_gb"] = sum(b["stored_gb"] for b in own)
+        note(resource_id=str(image.pk), resource_name=image.name, detail=detail)
+    _release_backups(locked, members)
+    if members:
+        _delete_members(members)
+    # Through the ORM: it clears what refers to the images (servers, disks, replicas) and
+    # deletes their backups and tags, a few statements whatever their number.
+    Image.objects.filter(pk__any=pks).delete()
+    total = sum(b["stored_gb"] for b in backups)
+    return DeleteResult(
+        images=locked,
+        members=members,
+        released_backups=len(backups) if delete_backups else 0,
+        released_gb=total if delete_backups else 0,
+        kept_backups=0 if delete_backups else len(backups),
     )
-    _release_backups([locked], members)
-    _delete_members(members)
-    locked.delete()
-    return members
+
+
+def image_delete(
+    *, actor: User, project: Project, image: Image, delete_backups: bool = False
+) -> list[ImageMember]:
+    """Delete one image (`images_delete`); returns the members it had, with `project_code`."""
+    result = images_delete(
+        actor=actor, project=project, images=[image], delete_backups=delete_backups
+    )
+    return result.members

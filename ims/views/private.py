@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from console.decorators import project_required
-from console.errors import ConsoleError, RoleRefused, ShareRefused
+from console.errors import ConsoleError, ShareRefused
 from console.htmx import HtmxHttpRequest, dialog_done, paginate, refuse, render_dialog, render_page
 from ims import services
 from ims.forms import (
@@ -369,57 +368,3 @@ def image_members_delete(request: HtmxHttpRequest, image_id: object) -> HttpResp
         dialog="members-delete-dialog",
         partials=["members-delete-panel"],
     )
-
-
-@project_required
-@require_http_methods(["GET", "POST"])
-def image_delete(request: HtmxHttpRequest, image_id: object) -> HttpResponse:
-    """Delete an own image, confirmed with Yes; recipients lose it, servers stay (D11)."""
-    image = _own_image(request, image_id)
-    error = None
-    if request.method == "POST":
-        try:
-            members = services.image_delete(
-                actor=request.user, project=request.project, image=image
-            )
-        except ConsoleError as refused:
-            if isinstance(refused, RoleRefused):
-                refuse(request, refused)
-            error = refused
-        else:
-            done = _("Image %(name)s deleted.") % {"name": image.name}
-            if members:
-                done += " " + ngettext(
-                    "%(count)d recipient lost it.", "%(count)d recipients lost it.", len(members)
-                ) % {"count": len(members)}
-            messages.success(request, done)
-            target = _back_to_list(request)
-            if request.htmx:
-                return HttpResponseClientRedirect(target)
-            return redirect(target)
-    context = {
-        "section": "ims",
-        "image": image,
-        "members": _recipients(image),
-        # Servers (ECS) consume images and name them through their relation, `image.servers`.
-        "servers": image.servers.filter(project=request.project).count(),
-        "error": error,
-    }
-    return render_dialog(
-        request,
-        "ims/image_delete_dialog.html",
-        context,
-        dialog="image-delete-dialog",
-        partials=["image-delete-panel"],
-    )
-
-
-def _back_to_list(request: HtmxHttpRequest) -> str:
-    """The Private Images list the user came from (with its filters), else the plain list."""
-    private = reverse("ims:private_images")
-    current = request.htmx.current_url if request.htmx else None
-    if current:
-        parts = urlsplit(current)
-        if parts.path == private:
-            return f"{private}?{parts.query}" if parts.query else private
-    return private

@@ -170,6 +170,13 @@ ROUTES = [
     ),
     Route("ims:image_detail"),
     Route("ims:image_delete", post=lambda sw: {}),
+    Route(
+        "ims:images_delete",
+        post=lambda sw: {"image": [sw.own.image.pk, sw.own.data_image.pk], "delete_backups": "on"},
+        fields={"image": "image"},
+        many=frozenset({"image"}),
+        query={"image": "image"},
+    ),
     Route("ims:image_modify", post=lambda sw: {"name": "swept-name", "min_ram": "0"}),
     Route("ims:image_tags", post=lambda sw: {"key": "swept", "value": "yes"}),
     Route(

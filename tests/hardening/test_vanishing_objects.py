@@ -207,12 +207,25 @@ def test_action_on_a_share_deleted_meanwhile_says_img_0144(
 
 def test_image_delete_page_with_the_image_deleted_meanwhile(world, sharer_client, monkeypatch):
     image = ImageFactory(owner=world.sharer_de)
-    delete_first(monkeypatch, ims_services, "image_delete", image)
+    delete_first(monkeypatch, ims_services, "images_delete", image)
     response = sharer_client.post(
         reverse("ims:image_delete", args=[image.pk]), headers=htmx("image-delete-panel")
     )
     assert response.status_code == 200
     assert "IMG.0144" in response.content.decode()
+
+
+def test_delete_selection_with_one_image_deleted_meanwhile(world, sharer_client, monkeypatch):
+    gone, kept = ImageFactory.create_batch(2, owner=world.sharer_de)
+    delete_first(monkeypatch, ims_services, "images_delete", gone)
+    response = sharer_client.post(
+        reverse("ims:images_delete"),
+        {"image": [gone.pk, kept.pk]},
+        headers=htmx("image-delete-panel"),
+    )
+    assert response.status_code == 200
+    assert "IMG.0144" in response.content.decode()
+    assert Image.objects.filter(pk=kept.pk).exists()
 
 
 def test_replicate_page_with_the_image_deleted_meanwhile(world, sharer_client, monkeypatch):

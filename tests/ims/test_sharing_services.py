@@ -498,9 +498,9 @@ class TestImageDelete:
         assert info.value.code == "IMG.0092"
         assert Image.objects.filter(pk=image.pk).exists()
 
-    def test_public_image_is_img_0092(self, world):
+    def test_public_image_is_img_0094(self, world):
         image = ImageFactory(owner=None, region=world.de)
-        with pytest.raises(ImsError, match="IMG.0092"):
+        with pytest.raises(ImsError, match="IMG.0094"):
             image_delete(actor=world.sharer_user, project=world.sharer_de, image=image)
 
     def test_readonly_user_is_refused(self, world):
@@ -570,6 +570,9 @@ DOCUMENTED_ERRORS = {
     "IMG.0013": "The image name is not specified.",
     "IMG.0054": "The image description format is invalid.",
     "IMG.0055": "The memory or disk size is invalid.",
+    "IMG.0028": "The image in the request is protected.",
+    "IMG.0090": "The image being created cannot be deleted.",
+    "IMG.0094": "The public image cannot be deleted.",
 }
 
 

@@ -135,7 +135,8 @@ class TestPrivateImages:
         image = own_image(world, name="nope", **fields)
         html = body(sharer_client.get(PRIVATE))
         row = html.split('data-image="nope"')[1].split("</tr>")[0]
-        assert f'value="{image.pk}" form="image-selection"' not in row
+        # It can still be checked (for Delete); the checkbox says why it cannot be shared.
+        assert f'value="{image.pk}" form="image-selection"' in row
         assert f"{SHARE}?image=" not in row
         assert f'title="Cannot be shared: {code}' in row
         # No Share action at all: the image's detail page names the reason.
