@@ -23,37 +23,30 @@ from ims.models import Image, ImageBackup
 from ims.services import DeleteResult
 
 
-def _delete_dialog(
-    request: HtmxHttpRequest, form: ImagesDeleteForm, images: list[Image], action: str
-) -> HttpResponse:
-    """Delete Image, for a selection or one row: the images, what goes with them, Yes/No.
+def _delete(
+    request: HtmxHttpRequest, form: ImagesDeleteForm, images: list[Image]
+) -> tuple[HttpResponse | None, ConsoleError | None]:
+    """Run the service for a confirmed dialog: the way back to the list, or the refusal."""
+    try:
+        result = services.images_delete(
+            actor=request.user,
+            project=request.project,
+            images=images,
+            delete_backups=form.cleaned_data["delete_backups"],
+        )
+    except ConsoleError as refused:
+        if isinstance(refused, RoleRefused):
+            refuse(request, refused)
+        return None, refused
+    messages.success(request, _deleted_summary(result))
+    target = _back_to_list(request)
+    return (HttpResponseClientRedirect(target) if request.htmx else redirect(target)), None
 
-    Each image shows why it cannot be deleted (the service's refusal), and Yes deletes all
-    of them or none.
-    """
-    error = None
-    if request.method == "POST" and images and form.is_valid():
-        try:
-            result = services.images_delete(
-                actor=request.user,
-                project=request.project,
-                images=images,
-                delete_backups=form.cleaned_data["delete_backups"],
-            )
-        except ConsoleError as refused:
-            if isinstance(refused, RoleRefused):
-                refuse(request, refused)
-            error = refused
-        else:
-            messages.success(request, _deleted_summary(result))
-            target = _back_to_list(request)
-            if request.htmx:
-                return HttpResponseClientRedirect(target)
-            return redirect(target)
-    pks = [image.pk for image in images]
-    # The images as they are now, with what deleting them would take along.
+
+def _dialog_context(request: HtmxHttpRequest, images: list[Image]) -> dict[str, object]:
+    """The images as they are now, each with its refusal, and what deleting them takes along."""
     rows = list(
-        Image.objects.filter(pk__in=pks)
+        Image.objects.filter(pk__in=[image.pk for image in images])
         .annotate(
             member_count=Count("members", distinct=True),
             server_count=Count(
@@ -65,29 +58,44 @@ def _delete_dialog(
     for image in rows:
         image.delete_refusal = services.image_delete_refusal(image, request.project)
     full_ecs = [image for image in rows if image.image_type == Image.ImageType.FULL_ECS]
-    vault_backups = (
-        ImageBackup.objects.filter(image__in=full_ecs, vault_backup__isnull=False).aggregate(
-            count=Count("pk"), total=Sum("vault_backup__size_gb")
-        )
-        if full_ecs
-        else {"count": 0, "total": 0}
-    )
     shared = [image for image in rows if image.member_count]
-    context = {
-        "section": "ims",
+    refused = [image for image in rows if image.delete_refusal]
+    return {
         "images": rows,
         "single": rows[0] if len(rows) == 1 else None,
-        "form": form,
-        "action": action,
-        "error": error,
-        "refused": [image for image in rows if image.delete_refusal],
+        "refused": refused,
         # All or nothing: Yes waits until every image listed can go.
-        "nothing_to_submit": not rows or any(image.delete_refusal for image in rows),
+        "nothing_to_submit": not rows or bool(refused),
         "shared": shared,
         "recipients": sum(image.member_count for image in shared),
         "servers": sum(image.server_count for image in rows),
         "full_ecs": full_ecs,
-        "vault_backups": vault_backups,
+        "vault_backups": ImageBackup.objects.filter(
+            image__in=full_ecs, vault_backup__isnull=False
+        ).aggregate(count=Count("pk"), total=Sum("vault_backup__size_gb"))
+        if full_ecs
+        else {"count": 0, "total": 0},
+    }
+
+
+def _delete_dialog(
+    request: HtmxHttpRequest, form: ImagesDeleteForm, images: list[Image], action: str
+) -> HttpResponse:
+    """Delete Image, for a selection or one row: the images, what goes with them, Yes/No.
+
+    Each image shows why it cannot be deleted (the service's refusal), and Yes deletes all
+    of them or none.
+    """
+    error = None
+    if request.method == "POST" and images and form.is_valid():
+        done, error = _delete(request, form, images)
+        if done is not None:
+            return done
+    context = _dialog_context(request, images) | {
+        "section": "ims",
+        "form": form,
+        "action": action,
+        "error": error,
         # The backups go unless the user unticks the box (a GET shows it ticked).
         "delete_backups": request.method != "POST" or form.cleaned_data.get("delete_backups"),
     }
